@@ -1,0 +1,63 @@
+// Float32 distance kernels with runtime CPU dispatch.
+//
+// Contract:
+// - Every function works for any dim >= 1, any alignment of its inputs, and
+//   reads exactly dim floats from each input. No allocation, no exceptions.
+// - Results agree with a double-precision scalar reference within the usual
+//   float32 summation error (tests: |err| <= 1e-5 * (1 + |ref|) * sqrt(dim)-ish).
+// - The table returned by Best() is chosen once per process from the CPU's
+//   features (AVX-512F/BW/VL/DQ, AVX2+FMA, NEON, scalar) and never changes.
+// - Metric semantics (api-decisions D2), "lower is more similar":
+//     cosine      1 - a.b / (|a| |b|)   in [0, 2]
+//     euclidean   sqrt(sum (a-b)^2)     (the true distance, not the square)
+//     dot         -(a.b)
+//   The index compares squared L2 internally and takes the root only on output.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace herondb {
+
+enum class Metric : uint8_t { kCosine = 0, kEuclidean = 1, kDot = 2 };
+
+// Canonical name ("cosine", "euclidean", "dot_product").
+const char* MetricName(Metric m);
+// Case-insensitive parse of cosine | euclidean | l2 | dot | dot_product;
+// throws Error(kInvalidArgument) naming the accepted values otherwise.
+Metric ParseMetric(const std::string& name);
+
+namespace kernels {
+
+enum class Isa : uint8_t { kScalar = 0, kAvx2 = 1, kAvx512 = 2, kNeon = 3 };
+const char* IsaName(Isa isa);
+
+struct F32Kernels {
+  Isa isa;
+  // sum a[i]*b[i]
+  float (*dot)(const float* a, const float* b, size_t dim);
+  // sum (a[i]-b[i])^2
+  float (*l2sq)(const float* a, const float* b, size_t dim);
+  // 1 - a.b/(|a||b|), computed in one pass; 1 if either norm is zero.
+  float (*cosine)(const float* a, const float* b, size_t dim);
+  // One query against n rows of a row-major block (row i at base + i*dim):
+  // out[i] = dot(q, row i) / l2sq(q, row i). Used by exact scans.
+  void (*dot_batch)(const float* q, const float* base, size_t n, size_t dim, float* out);
+  void (*l2sq_batch)(const float* q, const float* base, size_t n, size_t dim, float* out);
+};
+
+// The fastest table this CPU supports (chosen once, thread-safe).
+const F32Kernels& Best();
+// The table for one ISA, or nullptr when this CPU (or build) lacks it.
+const F32Kernels* ForIsa(Isa isa);
+// Every ISA usable on this machine, scalar first.
+std::vector<Isa> SupportedIsas();
+
+}  // namespace kernels
+
+// D2 distance between two vectors (slow path: tests, get-free checks).
+float Distance(Metric m, const float* a, const float* b, size_t dim);
+
+}  // namespace herondb
