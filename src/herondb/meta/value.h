@@ -1,0 +1,76 @@
+// Value: the JSON data model of herondb metadata.
+//
+// Contract: a Value is null, a bool, a 64-bit signed integer, a finite double,
+// a UTF-8 string, an array of Values, or an object (string keys, insertion
+// order preserved, keys unique). Integers and doubles are distinct kinds so
+// that metadata round-trips unchanged (1 stays 1, 1.0 stays 1.0); comparisons
+// in filters treat them as numbers by value (1 == 1.0). Booleans are never
+// numbers. Values are immutable once shared (held through ValuePtr).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace herondb {
+
+class Value;
+using Array = std::vector<Value>;
+using Object = std::vector<std::pair<std::string, Value>>;
+using ValuePtr = std::shared_ptr<const Value>;
+
+class Value {
+ public:
+  enum class Kind : uint8_t { kNull, kBool, kInt, kDouble, kString, kArray, kObject };
+
+  Value() : v_(std::monostate{}) {}
+  explicit Value(bool b) : v_(b) {}
+  explicit Value(int64_t i) : v_(i) {}
+  explicit Value(double d) : v_(d) {}
+  explicit Value(std::string s) : v_(std::move(s)) {}
+  explicit Value(Array a) : v_(std::move(a)) {}
+  explicit Value(Object o) : v_(std::move(o)) {}
+
+  Kind kind() const { return static_cast<Kind>(v_.index()); }
+  bool is_null() const { return kind() == Kind::kNull; }
+  bool is_bool() const { return kind() == Kind::kBool; }
+  bool is_int() const { return kind() == Kind::kInt; }
+  bool is_double() const { return kind() == Kind::kDouble; }
+  bool is_number() const { return is_int() || is_double(); }
+  bool is_string() const { return kind() == Kind::kString; }
+  bool is_array() const { return kind() == Kind::kArray; }
+  bool is_object() const { return kind() == Kind::kObject; }
+
+  bool as_bool() const { return std::get<bool>(v_); }
+  int64_t as_int() const { return std::get<int64_t>(v_); }
+  double as_double() const { return std::get<double>(v_); }
+  // Int or double as a double (callers check is_number()).
+  double as_number() const { return is_int() ? static_cast<double>(as_int()) : as_double(); }
+  const std::string& as_string() const { return std::get<std::string>(v_); }
+  const Array& as_array() const { return std::get<Array>(v_); }
+  const Object& as_object() const { return std::get<Object>(v_); }
+  Array& mutable_array() { return std::get<Array>(v_); }
+  Object& mutable_object() { return std::get<Object>(v_); }
+
+  // Object member lookup (linear; metadata objects are small). nullptr if
+  // this is not an object or has no such key.
+  const Value* Find(std::string_view key) const {
+    if (!is_object()) return nullptr;
+    for (const auto& [k, v] : as_object())
+      if (k == key) return &v;
+    return nullptr;
+  }
+
+  // Structural equality: same kinds and same contents (1 != 1.0 here; filter
+  // comparisons use their own number-aware rules).
+  bool operator==(const Value& o) const { return v_ == o.v_; }
+
+ private:
+  std::variant<std::monostate, bool, int64_t, double, std::string, Array, Object> v_;
+};
+
+}  // namespace herondb
