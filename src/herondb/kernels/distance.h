@@ -48,8 +48,17 @@ struct F32Kernels {
   void (*l2sq_batch)(const float* q, const float* base, size_t n, size_t dim, float* out);
 };
 
-// The fastest table this CPU supports (chosen once, thread-safe).
+// The fastest table this CPU supports (chosen once, thread-safe), capped by
+// the environment variable HERONDB_FORCE_ISA if set (see SelectFor); read once,
+// on the first call.
 const F32Kernels& Best();
+// The table Best() would pick for a given HERONDB_FORCE_ISA value, without
+// touching the environment or the cached choice (benchmarks, tests).
+// force: nullptr or "" = no cap; "scalar" | "avx2" | "neon" | "avx512"
+// (case-insensitive) = the widest supported ISA no wider than that tier
+// (scalar < avx2 = neon < avx512), e.g. "avx512" on an AVX2-only CPU gives
+// avx2 and "avx2" on ARM gives neon. Unrecognised values are ignored (no cap).
+const F32Kernels& SelectFor(const char* force);
 // The table for one ISA, or nullptr when this CPU (or build) lacks it.
 const F32Kernels* ForIsa(Isa isa);
 // Every ISA usable on this machine, scalar first.

@@ -1,0 +1,188 @@
+// AVX2 + FMA float32 kernels (CMake adds -mavx2 -mfma -mbmi2 by file name).
+//
+// Contract: see distance.h and isa_tables.h. Only reached through dispatch on
+// CPUs with AVX2, FMA and BMI2 and OS-enabled AVX state. Loops keep 4 x 8-lane
+// accumulators (2 per sum for cosine, 2 per row across 4 rows in the batch
+// kernels); the last dim % 8 floats are read with vmaskmovps, which does not
+// touch (or fault on) masked-off elements, so nothing past dim is read. The
+// batch kernels process 4 rows per pass so each query load feeds 4 FMAs, and
+// prefetch the next 4 rows while working on the current ones.
+//
+// No std:: or other externally-linked inline code here (see isa_tables.h).
+#include <immintrin.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "herondb/kernels/isa_tables.h"
+
+namespace herondb::kernels::internal {
+namespace {
+
+// Eight all-ones lanes followed by eight zero lanes: loading 8 ints at
+// kTailMaskTable + 8 - rem gives a mask whose first rem lanes are set.
+alignas(64) const int32_t kTailMaskTable[16] = {-1, -1, -1, -1, -1, -1, -1, -1,
+                                                0,  0,  0,  0,  0,  0,  0,  0};
+
+// Lanes [0, rem) set; rem in [0, 8].
+inline __m256i TailMask(size_t rem) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kTailMaskTable + 8 - rem));
+}
+
+inline float HSum(__m256 v) {
+  const __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  const __m128 t = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_add_ss(t, _mm_movehdup_ps(t)));
+}
+
+inline __m256 Sum4(__m256 a, __m256 b, __m256 c, __m256 d) {
+  return _mm256_add_ps(_mm256_add_ps(a, b), _mm256_add_ps(c, d));
+}
+
+float Dot(const float* a, const float* b, size_t dim) {
+  __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+  size_t i = 0;
+  for (; i + 32 <= dim; i += 32) {
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+    s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), s2);
+    s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), s3);
+  }
+  for (; i + 8 <= dim; i += 8) {
+    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s1);
+  }
+  if (i < dim) {
+    const __m256i m = TailMask(dim - i);
+    s2 = _mm256_fmadd_ps(_mm256_maskload_ps(a + i, m), _mm256_maskload_ps(b + i, m), s2);
+  }
+  return HSum(Sum4(s0, s1, s2, s3));
+}
+
+float L2sq(const float* a, const float* b, size_t dim) {
+  __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+  size_t i = 0;
+  for (; i + 32 <= dim; i += 32) {
+    const __m256 d0 = _mm256_sub_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i));
+    const __m256 d1 = _mm256_sub_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8));
+    const __m256 d2 = _mm256_sub_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16));
+    const __m256 d3 = _mm256_sub_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24));
+    s0 = _mm256_fmadd_ps(d0, d0, s0);
+    s1 = _mm256_fmadd_ps(d1, d1, s1);
+    s2 = _mm256_fmadd_ps(d2, d2, s2);
+    s3 = _mm256_fmadd_ps(d3, d3, s3);
+  }
+  for (; i + 8 <= dim; i += 8) {
+    const __m256 d = _mm256_sub_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i));
+    s1 = _mm256_fmadd_ps(d, d, s1);
+  }
+  if (i < dim) {
+    const __m256i m = TailMask(dim - i);
+    const __m256 d = _mm256_sub_ps(_mm256_maskload_ps(a + i, m), _mm256_maskload_ps(b + i, m));
+    s2 = _mm256_fmadd_ps(d, d, s2);
+  }
+  return HSum(Sum4(s0, s1, s2, s3));
+}
+
+float Cosine(const float* a, const float* b, size_t dim) {
+  __m256 ab0 = _mm256_setzero_ps(), ab1 = ab0, aa0 = ab0, aa1 = ab0, bb0 = ab0, bb1 = ab0;
+  size_t i = 0;
+  for (; i + 16 <= dim; i += 16) {
+    const __m256 x0 = _mm256_loadu_ps(a + i), y0 = _mm256_loadu_ps(b + i);
+    const __m256 x1 = _mm256_loadu_ps(a + i + 8), y1 = _mm256_loadu_ps(b + i + 8);
+    ab0 = _mm256_fmadd_ps(x0, y0, ab0);
+    aa0 = _mm256_fmadd_ps(x0, x0, aa0);
+    bb0 = _mm256_fmadd_ps(y0, y0, bb0);
+    ab1 = _mm256_fmadd_ps(x1, y1, ab1);
+    aa1 = _mm256_fmadd_ps(x1, x1, aa1);
+    bb1 = _mm256_fmadd_ps(y1, y1, bb1);
+  }
+  for (; i < dim; i += 8) {
+    // One full or final masked block (at most two iterations).
+    const __m256i m = TailMask(dim - i >= 8 ? 8 : dim - i);
+    const __m256 x = _mm256_maskload_ps(a + i, m), y = _mm256_maskload_ps(b + i, m);
+    ab1 = _mm256_fmadd_ps(x, y, ab1);
+    aa1 = _mm256_fmadd_ps(x, x, aa1);
+    bb1 = _mm256_fmadd_ps(y, y, bb1);
+  }
+  return CosineFromSums(HSum(_mm256_add_ps(ab0, ab1)), HSum(_mm256_add_ps(aa0, aa1)),
+                        HSum(_mm256_add_ps(bb0, bb1)));
+}
+
+// Accumulates f(q, row) for 4 rows at once; Op::Step(acc, qv, rv) adds one
+// 8-lane contribution. Rows are r, r + dim, r + 2*dim, r + 3*dim. `pf` points
+// at the next 4 rows (or at r when there are none): every other cache line of
+// them is prefetched over the pass (the L2 adjacent-line prefetcher fetches
+// the pair), so the next group is in flight by the time this one finishes.
+template <typename Op>
+inline void Rows4(const float* q, const float* r, const float* pf, size_t dim, float* out) {
+  const float* r0 = r;
+  const float* r1 = r + dim;
+  const float* r2 = r + 2 * dim;
+  const float* r3 = r + 3 * dim;
+  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+  __m256 b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+  size_t j = 0;
+  for (; j + 16 <= dim; j += 16) {
+    _mm_prefetch(reinterpret_cast<const char*>(pf + 4 * j), _MM_HINT_T0);
+    const __m256 q0 = _mm256_loadu_ps(q + j), q1 = _mm256_loadu_ps(q + j + 8);
+    a0 = Op::Step(a0, q0, _mm256_loadu_ps(r0 + j));
+    a1 = Op::Step(a1, q0, _mm256_loadu_ps(r1 + j));
+    a2 = Op::Step(a2, q0, _mm256_loadu_ps(r2 + j));
+    a3 = Op::Step(a3, q0, _mm256_loadu_ps(r3 + j));
+    _mm_prefetch(reinterpret_cast<const char*>(pf + 4 * j + 32), _MM_HINT_T0);
+    b0 = Op::Step(b0, q1, _mm256_loadu_ps(r0 + j + 8));
+    b1 = Op::Step(b1, q1, _mm256_loadu_ps(r1 + j + 8));
+    b2 = Op::Step(b2, q1, _mm256_loadu_ps(r2 + j + 8));
+    b3 = Op::Step(b3, q1, _mm256_loadu_ps(r3 + j + 8));
+  }
+  for (; j < dim; j += 8) {
+    const __m256i m = TailMask(dim - j >= 8 ? 8 : dim - j);
+    const __m256 qv = _mm256_maskload_ps(q + j, m);
+    a0 = Op::Step(a0, qv, _mm256_maskload_ps(r0 + j, m));
+    a1 = Op::Step(a1, qv, _mm256_maskload_ps(r1 + j, m));
+    a2 = Op::Step(a2, qv, _mm256_maskload_ps(r2 + j, m));
+    a3 = Op::Step(a3, qv, _mm256_maskload_ps(r3 + j, m));
+  }
+  out[0] = HSum(_mm256_add_ps(a0, b0));
+  out[1] = HSum(_mm256_add_ps(a1, b1));
+  out[2] = HSum(_mm256_add_ps(a2, b2));
+  out[3] = HSum(_mm256_add_ps(a3, b3));
+}
+
+struct DotOp {
+  static __m256 Step(__m256 acc, __m256 q, __m256 r) { return _mm256_fmadd_ps(q, r, acc); }
+  static float One(const float* a, const float* b, size_t dim) { return Dot(a, b, dim); }
+};
+
+struct L2sqOp {
+  static __m256 Step(__m256 acc, __m256 q, __m256 r) {
+    const __m256 d = _mm256_sub_ps(q, r);
+    return _mm256_fmadd_ps(d, d, acc);
+  }
+  static float One(const float* a, const float* b, size_t dim) { return L2sq(a, b, dim); }
+};
+
+template <typename Op>
+void Batch(const float* q, const float* base, size_t n, size_t dim, float* out) {
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const float* r = base + i * dim;
+    const float* pf = i + 8 <= n ? r + 4 * dim : r;  // no pointer past the block
+    Rows4<Op>(q, r, pf, dim, out + i);
+  }
+  for (; i < n; ++i) out[i] = Op::One(q, base + i * dim, dim);
+}
+
+void DotBatch(const float* q, const float* base, size_t n, size_t dim, float* out) {
+  Batch<DotOp>(q, base, n, dim, out);
+}
+
+void L2sqBatch(const float* q, const float* base, size_t n, size_t dim, float* out) {
+  Batch<L2sqOp>(q, base, n, dim, out);
+}
+
+}  // namespace
+
+constinit const F32Kernels kAvx2Kernels = {Isa::kAvx2, &Dot, &L2sq, &Cosine, &DotBatch, &L2sqBatch};
+
+}  // namespace herondb::kernels::internal
