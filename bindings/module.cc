@@ -1,0 +1,418 @@
+// herondb._core: the nanobind bindings over the C++ core.
+//
+// Contract: converts Python <-> C++ (convert.h), releases the GIL around every
+// core call that can take time, and maps herondb::Error codes onto the Python
+// exceptions of api-decisions D5/D14 (the exception classes are defined in
+// herondb/errors.py and registered here at import). No database logic lives
+// here.
+#include <nanobind/nanobind.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/shared_ptr.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
+
+#include <cmath>
+#include <memory>
+#include <optional>
+
+#include "convert.h"
+#include "herondb/common/error.h"
+#include "herondb/db/database.h"
+#include "herondb/kernels/distance.h"
+
+namespace nb = nanobind;
+using namespace nb::literals;
+
+namespace herondb::py {
+namespace {
+
+struct ErrorTypes {
+  nb::object locked, corruption, storage;
+};
+ErrorTypes& Types() {
+  static ErrorTypes* t = new ErrorTypes();  // leaked on purpose: lives as long as the module
+  return *t;
+}
+
+void Translate(const herondb::Error& e) {
+  PyObject* type = PyExc_ValueError;
+  switch (e.code()) {
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kNotFound:
+    case ErrorCode::kAlreadyExists:
+    case ErrorCode::kReadOnly:
+      type = PyExc_ValueError;
+      break;
+    case ErrorCode::kTypeError:
+      type = PyExc_TypeError;
+      break;
+    case ErrorCode::kNotSupported:
+      type = PyExc_NotImplementedError;
+      break;
+    case ErrorCode::kLocked:
+      if (Types().locked.is_valid()) type = Types().locked.ptr();
+      break;
+    case ErrorCode::kCorruption:
+      if (Types().corruption.is_valid()) type = Types().corruption.ptr();
+      break;
+    case ErrorCode::kIOError:
+      if (Types().storage.is_valid()) {
+        nb::object args = nb::make_tuple(e.sys_errno(), e.what());
+        PyErr_SetObject(Types().storage.ptr(), args.ptr());
+        return;
+      }
+      type = PyExc_OSError;
+      break;
+  }
+  PyErr_SetString(type, e.what());
+}
+
+// A search hit as Python sees it: attribute access plus tuple behaviour.
+struct PySearchResult {
+  nb::object id;
+  double distance;
+  nb::object metadata;
+
+  nb::object Item(Py_ssize_t i) const {
+    if (i < 0) i += 3;
+    switch (i) {
+      case 0:
+        return id;
+      case 1:
+        return nb::float_(distance);
+      case 2:
+        return metadata;
+    }
+    throw nb::index_error("SearchResult index out of range");
+  }
+  nb::tuple AsTuple() const { return nb::make_tuple(id, distance, metadata); }
+};
+
+nb::list ToPyHits(std::vector<SearchHit>& hits) {
+  nb::list out;
+  for (SearchHit& h : hits) {
+    auto* r = new PySearchResult{nb::str(h.id.data(), h.id.size()), h.distance,
+                                 FromMetadata(h.metadata)};
+    out.append(nb::cast(r, nb::rv_policy::take_ownership));
+  }
+  return out;
+}
+
+std::optional<size_t> CheckEf(std::optional<int64_t> ef) {
+  if (!ef) return std::nullopt;
+  if (*ef < 1) throw nb::value_error(("ef_search must be >= 1, got " + std::to_string(*ef)).c_str());
+  return static_cast<size_t>(*ef);
+}
+size_t CheckK(int64_t k) {
+  if (k < 1) throw nb::value_error(("k must be >= 1, got " + std::to_string(k)).c_str());
+  return static_cast<size_t>(k);
+}
+std::optional<float> CheckMaxDistance(std::optional<double> d) {
+  if (d && std::isnan(*d)) throw nb::value_error("max_distance must not be NaN");
+  if (!d) return std::nullopt;
+  return static_cast<float>(*d);
+}
+
+std::optional<uint32_t> OptU32(std::optional<int64_t> v, const char* name) {
+  if (!v) return std::nullopt;
+  if (*v < 1 || *v > 0xFFFFFFFFll)
+    throw nb::value_error((std::string(name) + " must be a positive integer, got " +
+                           std::to_string(*v))
+                              .c_str());
+  return static_cast<uint32_t>(*v);
+}
+
+// The Python-facing handle. Holds the core database through a shared_ptr so
+// that close() while another thread is inside a call is safe.
+class PyDatabase {
+ public:
+  PyDatabase(const std::string& path, std::optional<int64_t> dim,
+             std::optional<std::string> metric, std::optional<int64_t> m,
+             std::optional<int64_t> ef_construction, bool quantize) {
+    DatabaseOptions o;
+    o.dim = OptU32(dim, "dim");
+    if (metric) o.metric = ParseMetric(*metric);
+    o.m = OptU32(m, "m");
+    o.ef_construction = OptU32(ef_construction, "ef_construction");
+    o.quantize = quantize;
+    nb::gil_scoped_release nogil;
+    db_ = std::make_shared<Database>(path, o);
+  }
+
+  std::shared_ptr<Database> db() const {
+    if (!db_) throw nb::value_error("the database is closed");
+    return db_;
+  }
+  void Close() { db_.reset(); }
+  bool closed() const { return !db_; }
+
+  void Add(nb::handle id, nb::handle vector, nb::handle metadata, bool upsert) {
+    auto db = this->db();
+    PutEntry e;
+    e.id = ToId(id, "id");
+    Rows v = ToVector(vector, db->dim(), "vector");
+    e.vector = v.data;
+    e.metadata = ToMetadata(metadata);
+    nb::gil_scoped_release nogil;
+    if (upsert) {
+      std::vector<PutEntry> batch;
+      batch.push_back(std::move(e));
+      db->UpsertMany(std::move(batch));
+    } else {
+      db->Add(std::move(e));
+    }
+  }
+
+  void AddMany(nb::handle ids, nb::handle vectors, nb::handle metadatas, bool upsert) {
+    auto db = this->db();
+    std::vector<std::string> id_list = ToIdList(ids, "ids");
+    Rows rows = ToBatch(vectors, db->dim(), "vectors");
+    if (rows.n != id_list.size())
+      throw nb::value_error(("got " + std::to_string(id_list.size()) + " ids but " +
+                             std::to_string(rows.n) + " vectors")
+                                .c_str());
+    std::vector<PutEntry> entries(id_list.size());
+    if (!metadatas.is_none()) {
+      if (!PyList_Check(metadatas.ptr()) && !PyTuple_Check(metadatas.ptr()))
+        throw nb::type_error("metadatas must be a list of dicts (or None entries) or None");
+      if (static_cast<size_t>(PySequence_Fast_GET_SIZE(metadatas.ptr())) != id_list.size())
+        throw nb::value_error(("got " + std::to_string(id_list.size()) + " ids but " +
+                               std::to_string(PySequence_Fast_GET_SIZE(metadatas.ptr())) +
+                               " metadatas")
+                                  .c_str());
+      for (size_t i = 0; i < entries.size(); ++i)
+        entries[i].metadata = ToMetadata(
+            nb::handle(PySequence_Fast_GET_ITEM(metadatas.ptr(), static_cast<Py_ssize_t>(i))));
+    }
+    for (size_t i = 0; i < entries.size(); ++i) {
+      entries[i].id = std::move(id_list[i]);
+      entries[i].vector = rows.row(i, db->dim());
+    }
+    nb::gil_scoped_release nogil;
+    if (upsert)
+      db->UpsertMany(std::move(entries));
+    else
+      db->AddMany(std::move(entries));
+  }
+
+  void Update(nb::handle id, nb::handle vector, nb::handle metadata) {
+    auto db = this->db();
+    PutEntry e;
+    e.id = ToId(id, "id");
+    Rows v;
+    if (!vector.is_none()) {
+      v = ToVector(vector, db->dim(), "vector");
+      e.vector = v.data;
+    }
+    e.set_metadata = !metadata.is_none();
+    e.metadata = ToMetadata(metadata);
+    nb::gil_scoped_release nogil;
+    db->Update(std::move(e));
+  }
+
+  nb::list Search(nb::handle vector, int64_t k, std::optional<int64_t> ef_search,
+                  nb::handle where_filter, std::optional<double> max_distance) {
+    auto db = this->db();
+    size_t kk = CheckK(k);
+    auto ef = CheckEf(ef_search);
+    auto md = CheckMaxDistance(max_distance);
+    Rows q = ToVector(vector, db->dim(), "query vector");
+    if (!where_filter.is_none()) {
+      if (!PyDict_Check(where_filter.ptr()))
+        throw nb::type_error("where_filter must be a dict or None");
+      throw Error(ErrorCode::kNotSupported, "where_filter is not implemented yet");
+    }
+    std::vector<SearchHit> hits;
+    {
+      nb::gil_scoped_release nogil;
+      hits = db->Search(q.data, kk, ef, nullptr, md);
+    }
+    return ToPyHits(hits);
+  }
+
+  nb::list SearchMany(nb::handle vectors, int64_t k, std::optional<int64_t> ef_search,
+                      nb::handle where_filter, std::optional<double> max_distance) {
+    auto db = this->db();
+    size_t kk = CheckK(k);
+    auto ef = CheckEf(ef_search);
+    auto md = CheckMaxDistance(max_distance);
+    Rows q = ToBatch(vectors, db->dim(), "query vectors");
+    if (!where_filter.is_none()) {
+      if (!PyDict_Check(where_filter.ptr()))
+        throw nb::type_error("where_filter must be a dict or None");
+      throw Error(ErrorCode::kNotSupported, "where_filter is not implemented yet");
+    }
+    std::vector<std::vector<SearchHit>> hits;
+    {
+      nb::gil_scoped_release nogil;
+      hits = db->SearchMany(q.data, q.n, kk, ef, nullptr, md);
+    }
+    nb::list out;
+    for (auto& h : hits) out.append(ToPyHits(h));
+    return out;
+  }
+
+  nb::tuple Get(nb::handle id) {
+    auto db = this->db();
+    std::string key = ToId(id, "id");
+    std::vector<float> v;
+    ValuePtr meta;
+    {
+      nb::gil_scoped_release nogil;
+      db->Get(key, &v, &meta);
+    }
+    nb::object list = nb::steal(PyList_New(static_cast<Py_ssize_t>(v.size())));
+    for (size_t i = 0; i < v.size(); ++i)
+      PyList_SET_ITEM(list.ptr(), static_cast<Py_ssize_t>(i), PyFloat_FromDouble(v[i]));
+    return nb::make_tuple(list, FromMetadata(meta));
+  }
+
+  bool Delete(nb::handle id) {
+    auto db = this->db();
+    std::string key = ToId(id, "id");
+    nb::gil_scoped_release nogil;
+    return db->Delete(key);
+  }
+  size_t DeleteMany(nb::handle ids) {
+    auto db = this->db();
+    std::vector<std::string> keys = ToIdList(ids, "ids");
+    nb::gil_scoped_release nogil;
+    return db->DeleteMany(keys);
+  }
+
+  size_t Count(nb::handle where_filter) {
+    auto db = this->db();
+    if (!where_filter.is_none()) {
+      if (!PyDict_Check(where_filter.ptr()))
+        throw nb::type_error("where_filter must be a dict or None");
+      throw Error(ErrorCode::kNotSupported, "where_filter is not implemented yet");
+    }
+    return db->size();
+  }
+
+  nb::dict Stats() {
+    auto db = this->db();
+    DatabaseStats st;
+    {
+      nb::gil_scoped_release nogil;
+      st = db->Stats();
+    }
+    nb::dict d;
+    d["num_vectors"] = st.num_vectors;
+    d["num_deleted"] = st.num_deleted;
+    d["total_slots"] = st.num_vectors + st.num_deleted;
+    d["num_layers"] = st.graph.num_layers;
+    d["avg_degree_layer0"] = st.graph.avg_degree_layer0;
+    d["max_degree_layer0"] = st.graph.max_degree_layer0;
+    d["min_degree_layer0"] = st.graph.min_degree_layer0;
+    d["memory_vectors_bytes"] = st.graph.memory_vectors_bytes;
+    d["memory_graph_bytes"] = st.graph.memory_graph_bytes;
+    d["memory_quantized_bytes"] = st.memory_quantized_bytes;
+    d["uses_brute_force"] = st.uses_brute_force;
+    d["uses_quantized_search"] = st.uses_quantized_search;
+    d["dim"] = db->dim();
+    d["metric"] = MetricName(db->metric());
+    d["m"] = db->m();
+    d["ef_construction"] = db->ef_construction();
+    d["ef_search_default"] = Database::kDefaultEfSearch;
+    d["simd"] = kernels::IsaName(kernels::Best().isa);
+    return d;
+  }
+
+ private:
+  std::shared_ptr<Database> db_;
+};
+
+}  // namespace
+}  // namespace herondb::py
+
+NB_MODULE(_core, m) {
+  using namespace herondb;
+  using namespace herondb::py;
+  m.doc() = "herondb's C++ core (internal: use the herondb package)";
+
+  nb::register_exception_translator([](const std::exception_ptr& p, void*) {
+    try {
+      std::rethrow_exception(p);
+    } catch (const herondb::Error& e) {
+      Translate(e);
+    }
+  });
+
+  m.def(
+      "_set_error_types",
+      [](nb::object locked, nb::object corruption, nb::object storage) {
+        Types().locked = locked;
+        Types().corruption = corruption;
+        Types().storage = storage;
+      },
+      "locked"_a, "corruption"_a, "storage"_a);
+  m.def("_simd", [] { return std::string(kernels::IsaName(kernels::Best().isa)); });
+  m.def("_canonical_metric", [](const std::string& name) { return MetricName(ParseMetric(name)); });
+  m.attr("DEFAULT_EF_SEARCH") = Database::kDefaultEfSearch;
+
+  nb::class_<PySearchResult>(m, "SearchResult",
+                             "One search hit: id, distance and metadata; also a 3-tuple.")
+      .def(nb::init<nb::object, double, nb::object>(), "id"_a, "distance"_a, "metadata"_a = nb::none())
+      .def_ro("id", &PySearchResult::id, "The matched vector's id.")
+      .def_ro("distance", &PySearchResult::distance, "Distance to the query (lower is closer).")
+      .def_ro("metadata", &PySearchResult::metadata, "The matched vector's metadata, or None.")
+      .def("__len__", [](const PySearchResult&) { return 3; })
+      .def("__getitem__", &PySearchResult::Item)
+      .def("__iter__", [](const PySearchResult& r) { return r.AsTuple().attr("__iter__")(); })
+      .def("__eq__",
+           [](const PySearchResult& r, nb::handle other) {
+             if (nb::isinstance<PySearchResult>(other))
+               return r.AsTuple().equal(nb::cast<const PySearchResult&>(other).AsTuple());
+             if (nb::isinstance<nb::tuple>(other)) return r.AsTuple().equal(other);
+             return false;
+           })
+      .def("__hash__", [](const PySearchResult& r) { return nb::hash(nb::make_tuple(r.id, r.distance)); })
+      .def("__repr__", [](const PySearchResult& r) {
+        return nb::str("SearchResult(id={!r}, distance={!r}, metadata={!r})")
+            .format(r.id, r.distance, r.metadata);
+      });
+
+  nb::class_<PyDatabase>(m, "_Database")
+      .def(nb::init<const std::string&, std::optional<int64_t>, std::optional<std::string>,
+                    std::optional<int64_t>, std::optional<int64_t>, bool>(),
+           "path"_a, "dim"_a = nb::none(), "metric"_a = nb::none(), "m"_a = nb::none(),
+           "ef_construction"_a = nb::none(), "quantize"_a = false)
+      .def_prop_ro("dim", [](PyDatabase& d) { return d.db()->dim(); })
+      .def_prop_ro("metric", [](PyDatabase& d) { return std::string(MetricName(d.db()->metric())); })
+      .def_prop_ro("m", [](PyDatabase& d) { return d.db()->m(); })
+      .def_prop_ro("ef_construction", [](PyDatabase& d) { return d.db()->ef_construction(); })
+      .def_prop_ro("path", [](PyDatabase& d) { return d.db()->path(); })
+      .def_prop_ro("deleted_count", [](PyDatabase& d) { return d.db()->deleted_count(); })
+      .def_prop_ro("total_slots", [](PyDatabase& d) { return d.db()->total_slots(); })
+      .def_prop_ro("quantized_search", [](PyDatabase& d) { return d.db()->quantized_search(); })
+      .def_prop_ro("closed", &PyDatabase::closed)
+      .def("close", &PyDatabase::Close)
+      .def("add", [](PyDatabase& d, nb::handle id, nb::handle v, nb::handle meta) { d.Add(id, v, meta, false); },
+           "id"_a, "vector"_a, "metadata"_a = nb::none())
+      .def("upsert", [](PyDatabase& d, nb::handle id, nb::handle v, nb::handle meta) { d.Add(id, v, meta, true); },
+           "id"_a, "vector"_a, "metadata"_a = nb::none())
+      .def("add_many",
+           [](PyDatabase& d, nb::handle ids, nb::handle v, nb::handle metas) { d.AddMany(ids, v, metas, false); },
+           "ids"_a, "vectors"_a, "metadatas"_a = nb::none())
+      .def("upsert_many",
+           [](PyDatabase& d, nb::handle ids, nb::handle v, nb::handle metas) { d.AddMany(ids, v, metas, true); },
+           "ids"_a, "vectors"_a, "metadatas"_a = nb::none())
+      .def("update", &PyDatabase::Update, "id"_a, "vector"_a = nb::none(), "metadata"_a = nb::none())
+      .def("search", &PyDatabase::Search, "vector"_a, "k"_a = 10, "ef_search"_a = nb::none(),
+           "where_filter"_a = nb::none(), "max_distance"_a = nb::none())
+      .def("search_many", &PyDatabase::SearchMany, "vectors"_a, "k"_a = 10,
+           "ef_search"_a = nb::none(), "where_filter"_a = nb::none(), "max_distance"_a = nb::none())
+      .def("get", &PyDatabase::Get, "id"_a)
+      .def("delete", &PyDatabase::Delete, "id"_a)
+      .def("delete_many", &PyDatabase::DeleteMany, "ids"_a)
+      .def("count", &PyDatabase::Count, "where_filter"_a = nb::none())
+      .def("ids", [](PyDatabase& d) { return d.db()->Ids(); })
+      .def("__len__", [](PyDatabase& d) { return d.db()->size(); })
+      .def("__contains__",
+           [](PyDatabase& d, nb::handle id) {
+             return PyUnicode_Check(id.ptr()) && d.db()->Contains(ToId(id, "id"));
+           })
+      .def("stats", &PyDatabase::Stats)
+      .def("_verify", [](PyDatabase& d) { return d.db()->Verify(); });
+}

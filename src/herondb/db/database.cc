@@ -1,0 +1,288 @@
+#include "herondb/db/database.h"
+
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+#include <unordered_set>
+
+#include "herondb/common/error.h"
+
+namespace herondb {
+namespace {
+
+std::string Quote(std::string_view id) {
+  std::string s = "'";
+  s.append(id.substr(0, 200));
+  if (id.size() > 200) s += "...";
+  s += "'";
+  return s;
+}
+
+void CheckParam(std::optional<uint32_t> v, uint32_t lo, uint32_t hi, const char* name) {
+  if (v && (*v < lo || *v > hi))
+    Throw(ErrorCode::kInvalidArgument, std::string(name) + " must be between " + std::to_string(lo) +
+                                           " and " + std::to_string(hi) + ", got " +
+                                           std::to_string(*v));
+}
+
+}  // namespace
+
+Database::Database(std::string path, const DatabaseOptions& options)
+    : path_(std::move(path)), pool_(options.threads) {
+  if (!options.dim)
+    Throw(ErrorCode::kInvalidArgument,
+          "no database at " + path_ + ": pass dim=... to create one");
+  CheckParam(options.dim, 1, 65536, "dim");
+  CheckParam(options.m, 2, 256, "m");
+  CheckParam(options.ef_construction, 1, 100000, "ef_construction");
+  dim_ = *options.dim;
+  metric_ = options.metric.value_or(Metric::kCosine);
+  params_.m = options.m.value_or(kDefaultM);
+  params_.ef_construction = options.ef_construction.value_or(kDefaultEfConstruction);
+  quantized_search_ = options.quantize;
+  if (options.quantize)
+    Throw(ErrorCode::kNotSupported,
+          "quantize=True is not implemented yet (SQ8 quantization is tracked by its own issue)");
+  index_ = std::make_unique<HnswIndex>(dim_, metric_, params_);
+}
+
+Database::~Database() = default;
+
+size_t Database::size() const {
+  std::shared_lock lk(mu_);
+  return id_to_slot_.size();
+}
+size_t Database::deleted_count() const {
+  std::shared_lock lk(mu_);
+  return index_->deleted_count();
+}
+size_t Database::total_slots() const {
+  std::shared_lock lk(mu_);
+  return index_->size();
+}
+bool Database::Contains(std::string_view id) const {
+  std::shared_lock lk(mu_);
+  return id_to_slot_.find(std::string(id)) != id_to_slot_.end();
+}
+
+void Database::ValidateVector(const float* v, std::string_view what) const {
+  double n2 = 0;
+  for (uint32_t i = 0; i < dim_; ++i) {
+    if (!std::isfinite(v[i]))
+      Throw(ErrorCode::kInvalidArgument, std::string(what) + " contains " +
+                                             (std::isnan(v[i]) ? "NaN" : "an infinite value") +
+                                             " at position " + std::to_string(i));
+    n2 += static_cast<double>(v[i]) * v[i];
+  }
+  if (metric_ == Metric::kCosine && n2 == 0)
+    Throw(ErrorCode::kInvalidArgument,
+          std::string(what) + " is all zeros, which has no direction under the cosine metric");
+}
+
+void Database::ValidatePuts(const std::vector<PutEntry>& entries, bool require_new,
+                            bool require_existing) const {
+  std::unordered_set<std::string_view> seen;
+  if (require_new) seen.reserve(entries.size());
+  for (const PutEntry& e : entries) {
+    if (e.id.empty()) Throw(ErrorCode::kInvalidArgument, "id must be a non-empty string");
+    bool exists = id_to_slot_.count(e.id) > 0;
+    if (require_new) {
+      if (exists) Throw(ErrorCode::kAlreadyExists, "id " + Quote(e.id) + " already exists");
+      if (!seen.insert(e.id).second)
+        Throw(ErrorCode::kInvalidArgument, "id " + Quote(e.id) + " appears more than once");
+    }
+    if (require_existing && !exists)
+      Throw(ErrorCode::kNotFound, "id " + Quote(e.id) + " not found");
+    if (!e.vector && !exists)
+      Throw(ErrorCode::kInvalidArgument, "id " + Quote(e.id) + " needs a vector");
+    if (e.vector) ValidateVector(e.vector, "vector for id " + Quote(e.id));
+  }
+}
+
+// Applies validated puts: overwrites existing ids in place, inserts the new
+// ones as one parallel batch. Later entries win over earlier ones.
+void Database::ApplyPuts(const std::vector<PutEntry>& entries) {
+  std::unordered_map<std::string_view, size_t> last;
+  last.reserve(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) last[entries[i].id] = i;
+  std::vector<size_t> fresh;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (last[entries[i].id] != i) continue;
+    const PutEntry& e = entries[i];
+    auto it = id_to_slot_.find(e.id);
+    if (it == id_to_slot_.end()) {
+      fresh.push_back(i);
+      continue;
+    }
+    uint32_t slot = it->second;
+    if (e.vector) index_->UpdateVector(slot, e.vector);
+    if (e.set_metadata) slot_meta_[slot] = e.metadata;
+  }
+  if (fresh.empty()) return;
+  std::vector<float> rows(fresh.size() * dim_);
+  for (size_t j = 0; j < fresh.size(); ++j)
+    std::copy_n(entries[fresh[j]].vector, dim_, rows.data() + j * dim_);
+  // Reserve everything first so a failed allocation changes nothing.
+  id_to_slot_.reserve(id_to_slot_.size() + fresh.size());
+  slot_ids_.reserve(index_->size() + fresh.size());
+  slot_meta_.reserve(index_->size() + fresh.size());
+  uint32_t first = index_->AddBatch(rows.data(), fresh.size(), &pool_);
+  for (size_t j = 0; j < fresh.size(); ++j) {
+    const PutEntry& e = entries[fresh[j]];
+    slot_ids_.push_back(e.id);
+    slot_meta_.push_back(e.metadata);
+    id_to_slot_.emplace(e.id, first + static_cast<uint32_t>(j));
+  }
+}
+
+void Database::ApplyDeletes(const std::vector<uint32_t>& slots) {
+  for (uint32_t s : slots) {
+    if (index_->IsDeleted(s)) continue;
+    id_to_slot_.erase(slot_ids_[s]);
+    index_->MarkDeleted(s);
+    slot_meta_[s].reset();
+  }
+}
+
+void Database::Add(PutEntry entry) {
+  std::vector<PutEntry> v;
+  v.push_back(std::move(entry));
+  AddMany(std::move(v));
+}
+
+void Database::AddMany(std::vector<PutEntry> entries) {
+  std::unique_lock lk(mu_);
+  ValidatePuts(entries, /*require_new=*/true, /*require_existing=*/false);
+  ApplyPuts(entries);
+}
+
+void Database::UpsertMany(std::vector<PutEntry> entries) {
+  std::unique_lock lk(mu_);
+  for (const PutEntry& e : entries)
+    if (!e.vector) Throw(ErrorCode::kInvalidArgument, "upsert of " + Quote(e.id) + " needs a vector");
+  ValidatePuts(entries, false, false);
+  ApplyPuts(entries);
+}
+
+void Database::Update(PutEntry entry) {
+  if (!entry.vector && !entry.set_metadata)
+    Throw(ErrorCode::kInvalidArgument,
+          "update of " + Quote(entry.id) + " needs a vector or metadata (got neither)");
+  std::unique_lock lk(mu_);
+  std::vector<PutEntry> v;
+  v.push_back(std::move(entry));
+  ValidatePuts(v, false, /*require_existing=*/true);
+  ApplyPuts(v);
+}
+
+bool Database::Delete(const std::string& id) { return DeleteMany({id}) == 1; }
+
+size_t Database::DeleteMany(const std::vector<std::string>& ids) {
+  std::unique_lock lk(mu_);
+  std::vector<uint32_t> slots;
+  std::unordered_set<uint32_t> seen;
+  for (const std::string& id : ids) {
+    auto it = id_to_slot_.find(id);
+    if (it != id_to_slot_.end() && seen.insert(it->second).second) slots.push_back(it->second);
+  }
+  ApplyDeletes(slots);
+  return slots.size();
+}
+
+void Database::Get(std::string_view id, std::vector<float>* vector, ValuePtr* metadata) const {
+  std::shared_lock lk(mu_);
+  auto it = id_to_slot_.find(std::string(id));
+  if (it == id_to_slot_.end()) Throw(ErrorCode::kNotFound, "id " + Quote(id) + " not found");
+  const float* v = index_->vector(it->second);
+  vector->assign(v, v + dim_);
+  *metadata = slot_meta_[it->second];
+}
+
+std::vector<std::string> Database::Ids() const {
+  std::shared_lock lk(mu_);
+  std::vector<std::string> out;
+  out.reserve(id_to_slot_.size());
+  for (uint32_t s = 0; s < slot_ids_.size(); ++s)
+    if (!index_->IsDeleted(s)) out.push_back(slot_ids_[s]);
+  return out;
+}
+
+bool Database::UseBruteForce() const { return index_->size() <= kBruteForceSlots; }
+
+void Database::SearchLocked(const float* query, size_t k, size_t ef, const Filter* filter,
+                            std::optional<float> max_distance, std::vector<Neighbor>* found,
+                            std::vector<SearchHit>* out) const {
+  if (filter) Throw(ErrorCode::kNotSupported, "where_filter is not implemented yet");
+  if (UseBruteForce())
+    index_->ExactSearch(query, k, nullptr, nullptr, found);
+  else
+    index_->Search(query, k, ef, nullptr, found);
+  out->clear();
+  out->reserve(found->size());
+  for (const Neighbor& n : *found) {
+    if (max_distance && !(n.distance <= *max_distance)) break;
+    out->push_back({slot_ids_[n.slot], n.distance, slot_meta_[n.slot]});
+  }
+}
+
+std::vector<SearchHit> Database::Search(const float* query, size_t k,
+                                        std::optional<size_t> ef_search, const Filter* filter,
+                                        std::optional<float> max_distance) const {
+  if (k < 1) Throw(ErrorCode::kInvalidArgument, "k must be >= 1, got " + std::to_string(k));
+  ValidateVector(query, "query vector");
+  std::vector<SearchHit> out;
+  std::vector<Neighbor> found;
+  std::shared_lock lk(mu_);
+  SearchLocked(query, k, std::max(k, ef_search.value_or(kDefaultEfSearch)), filter, max_distance,
+               &found, &out);
+  return out;
+}
+
+std::vector<std::vector<SearchHit>> Database::SearchMany(const float* queries, size_t n, size_t k,
+                                                         std::optional<size_t> ef_search,
+                                                         const Filter* filter,
+                                                         std::optional<float> max_distance) const {
+  if (k < 1) Throw(ErrorCode::kInvalidArgument, "k must be >= 1, got " + std::to_string(k));
+  for (size_t i = 0; i < n; ++i)
+    ValidateVector(queries + i * dim_, "query vector " + std::to_string(i));
+  std::vector<std::vector<SearchHit>> out(n);
+  size_t ef = std::max(k, ef_search.value_or(kDefaultEfSearch));
+  std::shared_lock lk(mu_);
+  if (filter) Throw(ErrorCode::kNotSupported, "where_filter is not implemented yet");
+  pool_.ParallelFor(n, [&](size_t i, size_t) {
+    thread_local std::vector<Neighbor> found;
+    SearchLocked(queries + i * dim_, k, ef, filter, max_distance, &found, &out[i]);
+  });
+  return out;
+}
+
+size_t Database::Count(const Filter* filter) const {
+  if (filter) Throw(ErrorCode::kNotSupported, "where_filter is not implemented yet");
+  return size();
+}
+
+DatabaseStats Database::Stats() const {
+  std::shared_lock lk(mu_);
+  DatabaseStats st;
+  st.num_vectors = id_to_slot_.size();
+  st.num_deleted = index_->deleted_count();
+  st.graph = index_->Stats();
+  st.uses_brute_force = UseBruteForce();
+  st.uses_quantized_search = quantized_search_;
+  return st;
+}
+
+std::string Database::Verify() const {
+  std::shared_lock lk(mu_);
+  std::string err = index_->Verify();
+  if (!err.empty()) return err;
+  if (slot_ids_.size() != index_->size() || slot_meta_.size() != index_->size())
+    return "id map and index disagree on the slot count";
+  if (id_to_slot_.size() != index_->live_count()) return "id map and index disagree on live count";
+  for (const auto& [id, slot] : id_to_slot_)
+    if (slot >= slot_ids_.size() || slot_ids_[slot] != id || index_->IsDeleted(slot))
+      return "id " + Quote(id) + " maps to a wrong slot";
+  return "";
+}
+
+}  // namespace herondb

@@ -1,0 +1,153 @@
+// Database: string ids, metadata and an HNSW index tied together.
+//
+// Contract:
+// - Thread safety: any number of concurrent readers (Search, SearchMany, Get,
+//   Count, Ids, Contains, Stats); writers are serialized and exclusive. Batch
+//   writers (AddMany, UpsertMany) insert in parallel on the database's own
+//   thread pool while holding the write lock.
+// - Every call is all-or-nothing: each input is validated before anything
+//   changes (duplicate ids, unknown ids, dimension, NaN/Inf, zero vectors
+//   under cosine), and a call that throws leaves the database as it was.
+// - Distances follow api-decisions D2; Search returns min(k, live matches)
+//   results ascending, narrowed by max_distance when given (D8).
+// - Metadata is an immutable Value shared with callers (ValuePtr; null means
+//   "no metadata").
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "herondb/common/thread_pool.h"
+#include "herondb/index/hnsw.h"
+#include "herondb/meta/value.h"
+
+namespace herondb {
+
+class Filter;
+
+struct DatabaseOptions {
+  std::optional<uint32_t> dim;
+  std::optional<Metric> metric;
+  std::optional<uint32_t> m;
+  std::optional<uint32_t> ef_construction;
+  bool quantize = false;
+  size_t threads = 0;  // 0: one per hardware thread
+};
+
+struct SearchHit {
+  std::string id;
+  float distance;
+  ValuePtr metadata;
+};
+
+// One entry of a put (add / upsert / update). `vector` null keeps the stored
+// vector (only for existing ids); `set_metadata` false keeps the metadata.
+struct PutEntry {
+  std::string id;
+  const float* vector = nullptr;
+  bool set_metadata = true;
+  ValuePtr metadata;
+};
+
+struct DatabaseStats {
+  size_t num_vectors = 0;
+  size_t num_deleted = 0;
+  GraphStats graph;
+  size_t memory_quantized_bytes = 0;
+  bool uses_brute_force = false;
+  bool uses_quantized_search = false;
+};
+
+class Database {
+ public:
+  static constexpr uint32_t kDefaultM = 16;
+  static constexpr uint32_t kDefaultEfConstruction = 200;
+  // ef_search when the caller gives none (D9: recall@10 >= 0.95 on 100k
+  // MiniLM embeddings; see docs/tuning.md and benchmarks/bench_hnsw.py).
+  static constexpr size_t kDefaultEfSearch = 64;
+  // At or below this many slots, searches scan exactly instead of walking
+  // the graph.
+  static constexpr size_t kBruteForceSlots = 2048;
+
+  Database(std::string path, const DatabaseOptions& options);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  const std::string& path() const { return path_; }
+  uint32_t dim() const { return dim_; }
+  Metric metric() const { return metric_; }
+  uint32_t m() const { return params_.m; }
+  uint32_t ef_construction() const { return params_.ef_construction; }
+
+  size_t size() const;
+  size_t deleted_count() const;
+  size_t total_slots() const;
+  bool Contains(std::string_view id) const;
+
+  // Insert one new id; kAlreadyExists if it is live.
+  void Add(PutEntry entry);
+  // Insert new ids; kAlreadyExists if any is live or repeated in the batch.
+  // `vectors` holds entries.size() rows.
+  void AddMany(std::vector<PutEntry> entries);
+  // Insert or overwrite (vector and metadata); in a batch the last
+  // occurrence of an id wins.
+  void UpsertMany(std::vector<PutEntry> entries);
+  // Change the vector and/or metadata of a live id; kNotFound otherwise.
+  void Update(PutEntry entry);
+  bool Delete(const std::string& id);
+  size_t DeleteMany(const std::vector<std::string>& ids);
+
+  // kNotFound when the id is not live.
+  void Get(std::string_view id, std::vector<float>* vector, ValuePtr* metadata) const;
+  std::vector<std::string> Ids() const;
+
+  std::vector<SearchHit> Search(const float* query, size_t k, std::optional<size_t> ef_search,
+                                const Filter* filter, std::optional<float> max_distance) const;
+  std::vector<std::vector<SearchHit>> SearchMany(const float* queries, size_t n, size_t k,
+                                                 std::optional<size_t> ef_search,
+                                                 const Filter* filter,
+                                                 std::optional<float> max_distance) const;
+  size_t Count(const Filter* filter) const;
+
+  DatabaseStats Stats() const;
+  // Checks the graph's invariants and the id map; empty string when sound.
+  std::string Verify() const;
+
+  bool quantized_search() const { return quantized_search_; }
+
+  // Validates one vector for this database; `what` names it in messages.
+  void ValidateVector(const float* v, std::string_view what) const;
+
+ private:
+  struct Slot;
+  void ValidatePuts(const std::vector<PutEntry>& entries, bool require_new,
+                    bool require_existing) const;
+  void ApplyPuts(const std::vector<PutEntry>& entries);
+  void ApplyDeletes(const std::vector<uint32_t>& slots);
+  void SearchLocked(const float* query, size_t k, size_t ef, const Filter* filter,
+                    std::optional<float> max_distance, std::vector<Neighbor>* scratch,
+                    std::vector<SearchHit>* out) const;
+  bool UseBruteForce() const;
+
+  std::string path_;
+  uint32_t dim_;
+  Metric metric_;
+  HnswParams params_;
+  bool quantized_search_ = false;
+
+  mutable std::shared_mutex mu_;
+  std::unique_ptr<HnswIndex> index_;
+  std::unordered_map<std::string, uint32_t> id_to_slot_;  // live ids only
+  std::vector<std::string> slot_ids_;                     // per slot (kept after delete)
+  std::vector<ValuePtr> slot_meta_;                       // per slot; null when none
+  mutable ThreadPool pool_;
+};
+
+}  // namespace herondb

@@ -1,0 +1,521 @@
+#include "herondb/index/hnsw.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "herondb/index/visited.h"
+
+namespace herondb {
+namespace {
+
+constexpr uint32_t kNone = 0xFFFFFFFFu;
+constexpr int kMaxLevel = 30;
+
+inline void Prefetch(const void* p) { __builtin_prefetch(p, 0, 3); }
+
+// Min-heap / max-heap helpers over Neighbor vectors.
+struct Farther {
+  bool operator()(const Neighbor& a, const Neighbor& b) const { return a.distance > b.distance; }
+};
+struct Closer {
+  bool operator()(const Neighbor& a, const Neighbor& b) const { return a.distance < b.distance; }
+};
+
+// Per-thread scratch for traversals, reused across calls.
+struct TraversalScratch {
+  std::vector<Neighbor> candidates;
+  std::vector<uint32_t> list_copy;
+  std::vector<uint32_t> batch;
+  std::vector<float> query;
+  static TraversalScratch& Get() {
+    thread_local TraversalScratch s;
+    return s;
+  }
+};
+
+}  // namespace
+
+HnswIndex::HnswIndex(size_t dim, Metric metric, HnswParams params,
+                     std::unique_ptr<RowBacking> backing)
+    : metric_(metric),
+      params_(params),
+      k_(kernels::Best()),
+      vectors_(dim, std::move(backing)),
+      graph_(params.m, params.m * 2),
+      level_mult_(1.0 / std::log(std::max<double>(2.0, params.m))),
+      rng_(params.seed) {}
+
+float HnswIndex::ToReported(float d) const {
+  switch (metric_) {
+    case Metric::kCosine:
+      return std::clamp(d, 0.0f, 2.0f);
+    case Metric::kEuclidean:
+      return std::sqrt(std::max(0.0f, d));
+    case Metric::kDot:
+      return d;
+  }
+  return d;
+}
+
+inline float HnswIndex::QueryDist(const float* q, uint32_t slot) const {
+  const float* v = vectors_.row(slot);
+  switch (metric_) {
+    case Metric::kCosine:
+      return 1.0f - k_.dot(q, v, dim()) * inv_norms_[slot];
+    case Metric::kEuclidean:
+      return k_.l2sq(q, v, dim());
+    case Metric::kDot:
+      return -k_.dot(q, v, dim());
+  }
+  return 0;
+}
+
+float HnswIndex::PairDist(uint32_t a, uint32_t b) const {
+  const float* va = vectors_.row(a);
+  const float* vb = vectors_.row(b);
+  switch (metric_) {
+    case Metric::kCosine:
+      return 1.0f - k_.dot(va, vb, dim()) * inv_norms_[a] * inv_norms_[b];
+    case Metric::kEuclidean:
+      return k_.l2sq(va, vb, dim());
+    case Metric::kDot:
+      return -k_.dot(va, vb, dim());
+  }
+  return 0;
+}
+
+const float* HnswIndex::PrepareQuery(const float* q, std::vector<float>* buf) const {
+  if (metric_ != Metric::kCosine) return q;
+  float n2 = k_.dot(q, q, dim());
+  float inv = n2 > 0 ? 1.0f / std::sqrt(n2) : 0.0f;
+  buf->resize(dim());
+  for (size_t i = 0; i < dim(); ++i) (*buf)[i] = q[i] * inv;
+  return buf->data();
+}
+
+int HnswIndex::RandomLevel() {
+  std::uniform_real_distribution<double> u(std::numeric_limits<double>::min(), 1.0);
+  int level = static_cast<int>(-std::log(u(rng_)) * level_mult_);
+  return std::min(level, kMaxLevel);
+}
+
+void HnswIndex::LockSlot(uint32_t s) const {
+  auto& l = locks_[s];
+  while (l.exchange(1, std::memory_order_acquire)) {
+    while (l.load(std::memory_order_relaxed)) {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+  }
+}
+void HnswIndex::UnlockSlot(uint32_t s) const { locks_[s].store(0, std::memory_order_release); }
+
+void HnswIndex::Reserve(size_t slots) {
+  if (slots <= locks_size_) return;
+  size_t cap = std::max(slots, locks_size_ + locks_size_ / 2);
+  vectors_.Reserve(cap);
+  inv_norms_.reserve(metric_ == Metric::kCosine ? cap : 0);
+  graph_.level0().reserve(cap * graph_.stride0());
+  graph_.levels().reserve(cap);
+  graph_.upper_offset().reserve(cap);
+  deleted_.words.reserve((cap + 63) / 64);
+  locks_.reset(new std::atomic<uint8_t>[cap]);
+  for (size_t i = 0; i < cap; ++i) locks_[i].store(0, std::memory_order_relaxed);
+  locks_size_ = cap;
+}
+
+template <bool kLocked>
+uint32_t HnswIndex::Greedy(const float* q, uint32_t ep, int from_level, int to_level) const {
+  uint32_t cur = ep;
+  float cur_d = QueryDist(q, cur);
+  auto& scratch = TraversalScratch::Get();
+  for (int level = from_level; level >= to_level; --level) {
+    bool changed = true;
+    while (changed) {
+      changed = false;
+      const uint32_t* list = graph_.List(cur, level);
+      if constexpr (kLocked) {
+        LockSlot(cur);
+        scratch.list_copy.assign(list, list + 1 + list[0]);
+        UnlockSlot(cur);
+        list = scratch.list_copy.data();
+      }
+      uint32_t cnt = list[0];
+      for (uint32_t j = 1; j <= cnt; ++j) Prefetch(vectors_.row(list[j]));
+      for (uint32_t j = 1; j <= cnt; ++j) {
+        float d = QueryDist(q, list[j]);
+        if (d < cur_d) {
+          cur_d = d;
+          cur = list[j];
+          changed = true;
+        }
+      }
+    }
+  }
+  return cur;
+}
+
+template <bool kLocked>
+void HnswIndex::SearchLayer(const float* q, uint32_t ep, size_t ef, int level,
+                            const SlotBitmap* allowed, bool skip_deleted, uint32_t exclude,
+                            std::vector<Neighbor>* top) const {
+  auto& scratch = TraversalScratch::Get();
+  auto& cand = scratch.candidates;
+  auto& batch = scratch.batch;
+  VisitedSet& visited = VisitedSet::ThreadLocal();
+  visited.Reset(size());
+  cand.clear();
+  top->clear();
+  auto accept = [&](uint32_t s) {
+    return s != exclude && !(skip_deleted && deleted_.Test(s)) &&
+           !(allowed && !allowed->Test(s));
+  };
+  float d = QueryDist(q, ep);
+  visited.Set(ep);
+  cand.push_back({d, ep});
+  float lower = std::numeric_limits<float>::infinity();
+  if (accept(ep)) {
+    top->push_back({d, ep});
+    lower = d;
+  }
+  const size_t line_count = std::min<size_t>(vectors_.row_bytes() / 64 + 1, 8);
+  while (!cand.empty()) {
+    Neighbor c = cand.front();
+    if (c.distance > lower && top->size() >= ef) break;
+    std::pop_heap(cand.begin(), cand.end(), Farther{});
+    cand.pop_back();
+    const uint32_t* list = graph_.List(c.slot, level);
+    if constexpr (kLocked) {
+      LockSlot(c.slot);
+      scratch.list_copy.assign(list, list + 1 + list[0]);
+      UnlockSlot(c.slot);
+      list = scratch.list_copy.data();
+    }
+    uint32_t cnt = list[0];
+    batch.clear();
+    for (uint32_t j = 1; j <= cnt; ++j) {
+      uint32_t n = list[j];
+      if (visited.TestAndSet(n)) continue;
+      batch.push_back(n);
+      const char* p = reinterpret_cast<const char*>(vectors_.row(n));
+      for (size_t l = 0; l < line_count; ++l) Prefetch(p + 64 * l);
+    }
+    for (uint32_t n : batch) {
+      float dn = QueryDist(q, n);
+      if (top->size() < ef || dn < lower) {
+        cand.push_back({dn, n});
+        std::push_heap(cand.begin(), cand.end(), Farther{});
+        if (accept(n)) {
+          top->push_back({dn, n});
+          std::push_heap(top->begin(), top->end(), Closer{});
+          if (top->size() > ef) {
+            std::pop_heap(top->begin(), top->end(), Closer{});
+            top->pop_back();
+          }
+          lower = top->front().distance;
+        }
+      }
+    }
+  }
+  std::sort(top->begin(), top->end());
+}
+
+void HnswIndex::SelectHeuristic(std::vector<Neighbor>* cands, size_t max) const {
+  std::sort(cands->begin(), cands->end());
+  if (cands->size() <= max) return;
+  std::vector<Neighbor> kept;
+  kept.reserve(max);
+  for (const Neighbor& c : *cands) {
+    if (kept.size() >= max) break;
+    bool good = true;
+    for (const Neighbor& r : kept) {
+      if (PairDist(c.slot, r.slot) < c.distance) {
+        good = false;
+        break;
+      }
+    }
+    if (good) kept.push_back(c);
+  }
+  cands->swap(kept);
+}
+
+void HnswIndex::SetLinks(uint32_t slot, int level, const std::vector<Neighbor>& sel) {
+  LockSlot(slot);
+  uint32_t* list = graph_.List(slot, level);
+  uint32_t max = graph_.MaxNeighbors(level);
+  uint32_t cnt = 0;
+  for (const Neighbor& n : sel) {
+    if (cnt >= max) break;
+    list[1 + cnt++] = n.slot;
+  }
+  list[0] = cnt;
+  UnlockSlot(slot);
+}
+
+void HnswIndex::AddReverseLink(uint32_t target, uint32_t slot, int level, float dist) {
+  LockSlot(target);
+  uint32_t* list = graph_.List(target, level);
+  uint32_t cnt = list[0];
+  uint32_t max = graph_.MaxNeighbors(level);
+  for (uint32_t j = 1; j <= cnt; ++j) {
+    if (list[j] == slot) {
+      UnlockSlot(target);
+      return;
+    }
+  }
+  if (cnt < max) {
+    list[1 + cnt] = slot;
+    list[0] = cnt + 1;
+  } else {
+    std::vector<Neighbor> cands;
+    cands.reserve(cnt + 1);
+    for (uint32_t j = 1; j <= cnt; ++j) cands.push_back({PairDist(target, list[j]), list[j]});
+    cands.push_back({dist, slot});
+    SelectHeuristic(&cands, max);
+    for (size_t j = 0; j < cands.size(); ++j) list[1 + j] = cands[j].slot;
+    list[0] = static_cast<uint32_t>(cands.size());
+  }
+  UnlockSlot(target);
+}
+
+// Links `slot` (whose vector and level are set) into the graph.
+void HnswIndex::Link(uint32_t slot, int node_level, bool locked) {
+  auto& scratch = TraversalScratch::Get();
+  std::vector<float> qbuf;
+  const float* q = PrepareQuery(vectors_.row(slot), &qbuf);
+  uint32_t ep;
+  int max_level;
+  {
+    std::lock_guard<std::mutex> lk(entry_mu_);
+    ep = entry_;
+    max_level = max_level_;
+  }
+  if (ep == slot && max_level == node_level) {
+    // Relinking the entry point: start from any neighbour it has.
+    const uint32_t* l0 = graph_.List(slot, 0);
+    if (l0[0] == 0) return;
+    ep = l0[1];
+  }
+  uint32_t cur = ep;
+  if (node_level < max_level) {
+    cur = locked ? Greedy<true>(q, ep, max_level, node_level + 1)
+                 : Greedy<false>(q, ep, max_level, node_level + 1);
+  }
+  std::vector<Neighbor> found;
+  for (int level = std::min(node_level, max_level); level >= 0; --level) {
+    if (locked)
+      SearchLayer<true>(q, cur, params_.ef_construction, level, nullptr, false, slot, &found);
+    else
+      SearchLayer<false>(q, cur, params_.ef_construction, level, nullptr, false, slot, &found);
+    if (found.empty()) continue;
+    uint32_t next = found.front().slot;
+    SelectHeuristic(&found, params_.m);
+    SetLinks(slot, level, found);
+    for (const Neighbor& n : found) AddReverseLink(n.slot, slot, level, n.distance);
+    cur = next;
+  }
+  (void)scratch;
+  if (node_level > max_level) {
+    std::lock_guard<std::mutex> lk(entry_mu_);
+    if (node_level > max_level_) {
+      max_level_ = node_level;
+      entry_ = slot;
+    }
+  }
+}
+
+uint32_t HnswIndex::AddBatch(const float* rows, size_t n, ThreadPool* pool) {
+  const uint32_t first = static_cast<uint32_t>(size());
+  if (n == 0) return first;
+  const size_t total = first + n;
+  Reserve(total);
+  vectors_.Resize(total);
+  graph_.Resize(total);
+  deleted_.Resize(total);
+  std::memcpy(vectors_.mutable_row(first), rows, n * vectors_.row_bytes());
+  if (metric_ == Metric::kCosine) {
+    inv_norms_.resize(total);
+    for (size_t i = 0; i < n; ++i) {
+      const float* v = vectors_.row(first + i);
+      float n2 = k_.dot(v, v, dim());
+      inv_norms_[first + i] = n2 > 0 ? 1.0f / std::sqrt(n2) : 0.0f;
+    }
+  }
+  std::vector<int> levels(n);
+  size_t upper_words = 0;
+  for (size_t i = 0; i < n; ++i) {
+    levels[i] = RandomLevel();
+    upper_words += static_cast<size_t>(levels[i]) * (1 + params_.m);
+  }
+  graph_.ReserveUpper(upper_words);
+  for (size_t i = 0; i < n; ++i) graph_.AllocateUpper(first + i, levels[i]);
+  size_t start = 0;
+  if (max_level_ < 0) {
+    entry_ = first;
+    max_level_ = levels[0];
+    start = 1;
+  }
+  if (pool && pool->size() > 1 && n - start > 1) {
+    pool->ParallelFor(
+        n - start,
+        [&](size_t i, size_t) {
+          uint32_t s = first + static_cast<uint32_t>(start + i);
+          Link(s, levels[start + i], true);
+        },
+        8);
+  } else {
+    for (size_t i = start; i < n; ++i) Link(first + static_cast<uint32_t>(i), levels[i], false);
+  }
+  return first;
+}
+
+void HnswIndex::UpdateVector(uint32_t slot, const float* v) {
+  vectors_.SetRow(slot, v);
+  if (metric_ == Metric::kCosine) {
+    float n2 = k_.dot(v, v, dim());
+    inv_norms_[slot] = n2 > 0 ? 1.0f / std::sqrt(n2) : 0.0f;
+  }
+  if (size() > 1) Link(slot, graph_.level(slot), false);
+}
+
+void HnswIndex::MarkDeleted(uint32_t slot) {
+  if (deleted_.Test(slot)) return;
+  deleted_.Set(slot);
+  ++deleted_count_;
+}
+
+void HnswIndex::Search(const float* query, size_t k, size_t ef, const SlotBitmap* allowed,
+                       std::vector<Neighbor>* out) const {
+  out->clear();
+  if (k == 0 || max_level_ < 0 || live_count() == 0) return;
+  auto& scratch = TraversalScratch::Get();
+  const float* q = PrepareQuery(query, &scratch.query);
+  uint32_t cur = Greedy<false>(q, entry_, max_level_, 1);
+  SearchLayer<false>(q, cur, std::max(ef, k), 0, allowed, true, kNone, out);
+  if (out->size() > k) out->resize(k);
+  for (Neighbor& n : *out) n.distance = ToReported(n.distance);
+}
+
+void HnswIndex::ExactSearch(const float* query, size_t k, const SlotBitmap* allowed,
+                            const std::vector<uint32_t>* candidates,
+                            std::vector<Neighbor>* out) const {
+  out->clear();
+  if (k == 0) return;
+  auto& scratch = TraversalScratch::Get();
+  const float* q = PrepareQuery(query, &scratch.query);
+  std::vector<Neighbor>& heap = *out;
+  auto offer = [&](uint32_t s, float d) {
+    if (heap.size() < k) {
+      heap.push_back({d, s});
+      std::push_heap(heap.begin(), heap.end(), Closer{});
+    } else if (d < heap.front().distance) {
+      std::pop_heap(heap.begin(), heap.end(), Closer{});
+      heap.back() = {d, s};
+      std::push_heap(heap.begin(), heap.end(), Closer{});
+    }
+  };
+  auto ok = [&](uint32_t s) { return !deleted_.Test(s) && !(allowed && !allowed->Test(s)); };
+  if (candidates) {
+    for (uint32_t s : *candidates)
+      if (s < size() && ok(s)) offer(s, QueryDist(q, s));
+  } else {
+    constexpr size_t kBlock = 256;
+    float dists[kBlock];
+    for (size_t begin = 0; begin < size(); begin += kBlock) {
+      size_t n = std::min(kBlock, size() - begin);
+      const float* base = vectors_.row(static_cast<uint32_t>(begin));
+      if (metric_ == Metric::kEuclidean)
+        k_.l2sq_batch(q, base, n, dim(), dists);
+      else
+        k_.dot_batch(q, base, n, dim(), dists);
+      for (size_t i = 0; i < n; ++i) {
+        uint32_t s = static_cast<uint32_t>(begin + i);
+        if (!ok(s)) continue;
+        float d = dists[i];
+        if (metric_ == Metric::kCosine)
+          d = 1.0f - d * inv_norms_[s];
+        else if (metric_ == Metric::kDot)
+          d = -d;
+        offer(s, d);
+      }
+    }
+  }
+  std::sort(heap.begin(), heap.end());
+  for (Neighbor& n : heap) n.distance = ToReported(n.distance);
+}
+
+GraphStats HnswIndex::Stats() const {
+  GraphStats st;
+  st.num_layers = max_level_ < 0 ? 0 : static_cast<size_t>(max_level_) + 1;
+  st.memory_vectors_bytes = vectors_.bytes() + inv_norms_.size() * sizeof(float);
+  st.memory_graph_bytes = graph_.MemoryBytes();
+  size_t live = 0, sum = 0, mx = 0, mn = std::numeric_limits<size_t>::max();
+  for (uint32_t s = 0; s < size(); ++s) {
+    if (deleted_.Test(s)) continue;
+    size_t c = graph_.List(s, 0)[0];
+    ++live;
+    sum += c;
+    mx = std::max(mx, c);
+    mn = std::min(mn, c);
+  }
+  st.avg_degree_layer0 = live ? static_cast<double>(sum) / live : 0.0;
+  st.max_degree_layer0 = mx;
+  st.min_degree_layer0 = live ? mn : 0;
+  return st;
+}
+
+std::string HnswIndex::Verify() const {
+  const size_t n = size();
+  if (graph_.size() != n) return "graph has " + std::to_string(graph_.size()) + " slots, vectors " +
+                                 std::to_string(n);
+  if (n == 0) return max_level_ < 0 ? "" : "empty graph has an entry point";
+  if (entry_ >= n) return "entry point " + std::to_string(entry_) + " out of range";
+  if (graph_.level(entry_) != max_level_) return "entry point is not on the top level";
+  for (uint32_t s = 0; s < n; ++s) {
+    int lv = graph_.level(s);
+    if (lv > max_level_) return "slot " + std::to_string(s) + " is above the top level";
+    if (lv > 0) {
+      uint32_t off = graph_.upper_offset()[s];
+      if (off == HnswGraph::kNoUpper ||
+          off + static_cast<size_t>(lv) * (1 + graph_.m()) > graph_.upper().size())
+        return "slot " + std::to_string(s) + " has upper lists out of bounds";
+    }
+    for (int l = 0; l <= lv; ++l) {
+      const uint32_t* list = graph_.List(s, l);
+      if (list[0] > graph_.MaxNeighbors(l))
+        return "slot " + std::to_string(s) + " has too many links on level " + std::to_string(l);
+      for (uint32_t j = 1; j <= list[0]; ++j) {
+        uint32_t t = list[j];
+        if (t >= n || t == s)
+          return "slot " + std::to_string(s) + " links to invalid slot " + std::to_string(t);
+        if (graph_.level(t) < l)
+          return "slot " + std::to_string(s) + " links to " + std::to_string(t) +
+                 " on a level it lacks";
+      }
+    }
+  }
+  return "";
+}
+
+void HnswIndex::RestoreState(uint32_t entry, int max_level,
+                             const std::vector<uint32_t>& deleted_slots) {
+  entry_ = entry;
+  max_level_ = max_level;
+  Reserve(size());
+  deleted_.words.assign((size() + 63) / 64, 0);
+  deleted_count_ = 0;
+  for (uint32_t s : deleted_slots) MarkDeleted(s);
+  if (metric_ == Metric::kCosine) {
+    inv_norms_.resize(size());
+    for (uint32_t s = 0; s < size(); ++s) {
+      const float* v = vectors_.row(s);
+      float n2 = k_.dot(v, v, dim());
+      inv_norms_[s] = n2 > 0 ? 1.0f / std::sqrt(n2) : 0.0f;
+    }
+  }
+}
+
+}  // namespace herondb

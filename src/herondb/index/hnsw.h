@@ -1,0 +1,150 @@
+// HnswIndex: a hierarchical navigable small world graph over dense u32 slots,
+// plus the exact scan used for small collections and selective filters.
+//
+// Contract:
+// - Slots are appended (AddBatch) and never renumbered; a deleted slot keeps
+//   its vector and links (it still routes searches) but is never returned.
+// - Writers (AddBatch, UpdateVector, MarkDeleted, Reserve) must be serialized
+//   by the caller and must not run beside searches; AddBatch itself inserts
+//   in parallel on the given pool with per-slot locks. Any number of searches
+//   may run at once.
+// - Search returns up to k (distance, slot) pairs of live slots accepted by
+//   the optional filter bitmap, ascending by distance, using D2 distances
+//   (cosine 1-cos, euclidean sqrt, dot -a.b). With a filter, non-matching
+//   slots still guide the traversal.
+// - Knows nothing of ids, metadata or files.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <vector>
+
+#include "herondb/common/thread_pool.h"
+#include "herondb/index/graph.h"
+#include "herondb/index/vector_store.h"
+#include "herondb/kernels/distance.h"
+
+namespace herondb {
+
+struct HnswParams {
+  uint32_t m = 16;
+  uint32_t ef_construction = 200;
+  uint64_t seed = 0x5eed;
+};
+
+struct Neighbor {
+  float distance;
+  uint32_t slot;
+  bool operator<(const Neighbor& o) const {
+    return distance < o.distance || (distance == o.distance && slot < o.slot);
+  }
+};
+
+// A set of slots as a bitmap (bit i of word i/64).
+struct SlotBitmap {
+  std::vector<uint64_t> words;
+  void Resize(size_t n) { words.resize((n + 63) / 64, 0); }
+  bool Test(uint32_t i) const { return (words[i >> 6] >> (i & 63)) & 1; }
+  void Set(uint32_t i) { words[i >> 6] |= uint64_t{1} << (i & 63); }
+  void Clear(uint32_t i) { words[i >> 6] &= ~(uint64_t{1} << (i & 63)); }
+};
+
+struct GraphStats {
+  size_t num_layers = 0;
+  double avg_degree_layer0 = 0;
+  size_t max_degree_layer0 = 0;
+  size_t min_degree_layer0 = 0;
+  size_t memory_vectors_bytes = 0;
+  size_t memory_graph_bytes = 0;
+};
+
+class HnswIndex {
+ public:
+  HnswIndex(size_t dim, Metric metric, HnswParams params,
+            std::unique_ptr<RowBacking> backing = nullptr);
+
+  size_t dim() const { return vectors_.dim(); }
+  Metric metric() const { return metric_; }
+  const HnswParams& params() const { return params_; }
+  size_t size() const { return vectors_.rows(); }
+  size_t deleted_count() const { return deleted_count_; }
+  size_t live_count() const { return size() - deleted_count_; }
+  const float* vector(uint32_t slot) const { return vectors_.row(slot); }
+  bool IsDeleted(uint32_t slot) const { return deleted_.Test(slot); }
+
+  // Appends n rows (row-major, n x dim) as new slots [size(), size()+n) and
+  // links them into the graph, in parallel on `pool` (may be null). For
+  // cosine every row must have a non-zero norm (checked by the caller).
+  uint32_t AddBatch(const float* rows, size_t n, ThreadPool* pool);
+  // Replaces the vector of a slot and relinks it.
+  void UpdateVector(uint32_t slot, const float* v);
+  void MarkDeleted(uint32_t slot);
+  // Make room for `slots` slots in total (avoids regrowth during big batches).
+  void Reserve(size_t slots);
+
+  // Approximate search; `allowed` (may be null) restricts results.
+  void Search(const float* query, size_t k, size_t ef, const SlotBitmap* allowed,
+              std::vector<Neighbor>* out) const;
+  // Exact scan over live slots, or over `candidates` when given (sorted or
+  // not; deleted ones are skipped).
+  void ExactSearch(const float* query, size_t k, const SlotBitmap* allowed,
+                   const std::vector<uint32_t>* candidates, std::vector<Neighbor>* out) const;
+
+  GraphStats Stats() const;
+  // Checks graph invariants (link targets in range, counts within bounds, no
+  // self links, entry point valid); returns an empty string or a description.
+  std::string Verify() const;
+
+  // For snapshots.
+  HnswGraph& graph() { return graph_; }
+  const HnswGraph& graph() const { return graph_; }
+  VectorStore& vectors() { return vectors_; }
+  const SlotBitmap& deleted() const { return deleted_; }
+  uint32_t entry_point() const { return entry_; }
+  int max_level() const { return max_level_; }
+  // Restores the non-array state after a snapshot's arrays were loaded.
+  void RestoreState(uint32_t entry, int max_level, const std::vector<uint32_t>& deleted_slots);
+  const std::vector<float>& inv_norms() const { return inv_norms_; }
+
+ private:
+  struct Scratch;
+  float ToReported(float internal) const;
+  // Internal distance from a prepared query to a slot (smaller is closer).
+  float QueryDist(const float* q, uint32_t slot) const;
+  float PairDist(uint32_t a, uint32_t b) const;
+  const float* PrepareQuery(const float* q, std::vector<float>* buf) const;
+  int RandomLevel();
+  void Link(uint32_t slot, int level, bool locked);
+  template <bool kLocked>
+  uint32_t Greedy(const float* q, uint32_t ep, int from_level, int to_level) const;
+  template <bool kLocked>
+  void SearchLayer(const float* q, uint32_t ep, size_t ef, int level, const SlotBitmap* allowed,
+                   bool skip_deleted, uint32_t exclude, std::vector<Neighbor>* top) const;
+  void SelectHeuristic(std::vector<Neighbor>* cands, size_t max) const;
+  void SetLinks(uint32_t slot, int level, const std::vector<Neighbor>& sel);
+  void AddReverseLink(uint32_t target, uint32_t slot, int level, float dist);
+  void LockSlot(uint32_t s) const;
+  void UnlockSlot(uint32_t s) const;
+
+  Metric metric_;
+  HnswParams params_;
+  kernels::F32Kernels k_;
+  VectorStore vectors_;
+  HnswGraph graph_;
+  std::vector<float> inv_norms_;  // cosine only: 1/|v| per slot
+  SlotBitmap deleted_;
+  size_t deleted_count_ = 0;
+  uint32_t entry_ = 0;
+  int max_level_ = -1;  // -1: empty graph
+  double level_mult_;
+  std::mt19937_64 rng_;
+  std::unique_ptr<std::atomic<uint8_t>[]> locks_;
+  size_t locks_size_ = 0;
+  std::mutex entry_mu_;
+};
+
+}  // namespace herondb

@@ -1,0 +1,43 @@
+#include "herondb/index/vector_store.h"
+
+#include <cstdlib>
+#include <new>
+
+namespace herondb {
+
+HeapRowBacking::~HeapRowBacking() { std::free(data_); }
+
+void HeapRowBacking::EnsureSize(size_t bytes) {
+  if (bytes <= size_) return;
+  if (bytes > capacity_) {
+    size_t cap = capacity_ ? capacity_ : 4096;
+    while (cap < bytes) cap += cap / 2 + 4096;
+    cap = (cap + 63) & ~size_t{63};
+    char* p = static_cast<char*>(std::aligned_alloc(64, cap));
+    if (!p) throw std::bad_alloc();
+    if (data_) std::memcpy(p, data_, size_);
+    std::free(data_);
+    data_ = p;
+    capacity_ = cap;
+  }
+  std::memset(data_ + size_, 0, bytes - size_);
+  size_ = bytes;
+}
+
+VectorStore::VectorStore(size_t dim, std::unique_ptr<RowBacking> backing)
+    : dim_(dim), backing_(backing ? std::move(backing) : std::make_unique<HeapRowBacking>()) {
+  rows_ = backing_->size() / row_bytes();
+  data_ = reinterpret_cast<float*>(backing_->data());
+}
+
+void VectorStore::Reserve(size_t rows) {
+  backing_->EnsureSize(rows * row_bytes());
+  data_ = reinterpret_cast<float*>(backing_->data());
+}
+
+void VectorStore::Resize(size_t rows) {
+  if (rows > rows_) Reserve(rows);
+  rows_ = rows;
+}
+
+}  // namespace herondb
