@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs everything herondb needs to build and test on a fresh machine, then
+# builds and installs the Python package from this checkout.
+#   scripts/setup.sh            build deps + `pip install .`
+#   HERONDB_SKIP_INSTALL=1 ...  build deps only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[setup] %s\n' "$*"; }
+
+# System packages: a C++20 compiler, CMake, Ninja and GoogleTest.
+missing=()
+command -v g++ >/dev/null || missing+=(g++)
+command -v cmake >/dev/null || missing+=(cmake)
+command -v ninja >/dev/null || missing+=(ninja-build)
+[ -f /usr/include/gtest/gtest.h ] || missing+=(libgtest-dev)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing system packages: ${missing[*]}"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "[setup] missing system packages: ${missing[*]} (install them with your package manager)" >&2
+    exit 1
+  fi
+fi
+
+PY=${PYTHON:-python3}
+log "installing Python build and test dependencies"
+"$PY" -m pip install -q --disable-pip-version-check \
+  "scikit-build-core>=0.10" "nanobind>=2.0" "numpy>=1.21" "pytest>=7" "hypothesis>=6" cmake ninja
+
+if [ "${HERONDB_SKIP_INSTALL:-0}" != 1 ]; then
+  log "building and installing herondb (pip install .)"
+  "$PY" -m pip install -q --disable-pip-version-check --no-build-isolation .
+fi
+log "done"

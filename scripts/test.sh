@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test of herondb on a fresh machine: sets up, then
+#   1. C++ unit tests (GoogleTest under ctest), Release build
+#   2. the same C++ tests built with AddressSanitizer + UndefinedBehaviorSanitizer
+#   3. the Python test suite (pytest) against the installed package
+# Set HERONDB_SKIP_ASAN=1 to skip step 2 locally.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+JOBS=${JOBS:-$(nproc)}
+
+scripts/setup.sh
+
+echo "[test] C++ unit tests (Release)"
+cmake -S . -B build/cpp-release -G Ninja -DHERONDB_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build/cpp-release -j"$JOBS"
+ctest --test-dir build/cpp-release --output-on-failure -j"$JOBS"
+
+if [ "${HERONDB_SKIP_ASAN:-0}" != 1 ]; then
+  echo "[test] C++ unit tests (ASan + UBSan)"
+  cmake -S . -B build/cpp-asan -G Ninja -DHERONDB_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=Debug \
+    -DHERONDB_SANITIZE=address,undefined >/dev/null
+  cmake --build build/cpp-asan -j"$JOBS"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build/cpp-asan --output-on-failure -j"$JOBS"
+fi
+
+echo "[test] Python tests"
+# Run from a directory where `import herondb` finds the installed package.
+"$PY" -m pytest tests/python -q -p no:cacheprovider
+echo "[test] all tests passed"
