@@ -171,6 +171,30 @@ TEST(KernelsDistance, EveryIsaBatchMatchesDoubleReferenceForAnyRowCount) {
   }
 }
 
+// Blocks above 64K floats take the row-by-row streaming path.
+TEST(KernelsDistance, EveryIsaBatchMatchesSingleKernelOnLargeBlocks) {
+  std::mt19937 rng(9);
+  for (Isa isa : SupportedIsas()) {
+    const F32Kernels& k = *ForIsa(isa);
+    for (size_t dim : {100, 384}) {
+      const size_t n = 70000 / dim + 3;
+      SCOPED_TRACE(Label(isa, dim, 1) + " n=" + std::to_string(n));
+      Buffer q(dim, 1, rng), rows(n * dim, 1, rng);
+      std::vector<float> out(n);
+      k.dot_batch(q.data(), rows.data(), n, dim, out.data());
+      for (size_t i = 0; i < n; ++i) {
+        const float* r = rows.data() + i * dim;
+        ASSERT_NEAR(out[i], RefDot(q.data(), r, dim), Tol(dim, RefAbsDot(q.data(), r, dim)));
+      }
+      k.l2sq_batch(q.data(), rows.data(), n, dim, out.data());
+      for (size_t i = 0; i < n; ++i) {
+        const double l2 = RefL2sq(q.data(), rows.data() + i * dim, dim);
+        ASSERT_NEAR(out[i], l2, Tol(dim, l2));
+      }
+    }
+  }
+}
+
 TEST(KernelsDistance, BatchWithZeroRowsWritesNothing) {
   float q[3] = {1, 2, 3};
   float out = 42.0f;

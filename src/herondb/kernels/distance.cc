@@ -83,22 +83,20 @@ namespace kernels {
 
 namespace {
 
+#if defined(HERONDB_KERNELS_X86)
 struct CpuFeatures {
   bool avx2 = false;    // AVX2 + FMA + BMI2, YMM state enabled
   bool avx512 = false;  // avx2 + AVX-512 F/BW/VL/DQ, ZMM/opmask state enabled
 };
 
-#if defined(HERONDB_KERNELS_X86)
 uint64_t ReadXcr0() {
   uint32_t eax = 0, edx = 0;
   __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
   return (static_cast<uint64_t>(edx) << 32) | eax;
 }
-#endif
 
 CpuFeatures DetectCpu() {
   CpuFeatures f;
-#if defined(HERONDB_KERNELS_X86)
   __builtin_cpu_init();
   unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
   if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return f;
@@ -111,7 +109,6 @@ CpuFeatures DetectCpu() {
   f.avx512 = f.avx2 && zmm_state && __builtin_cpu_supports("avx512f") &&
              __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
              __builtin_cpu_supports("avx512dq");
-#endif
   return f;
 }
 
@@ -119,6 +116,7 @@ const CpuFeatures& Cpu() {
   static const CpuFeatures features = DetectCpu();
   return features;
 }
+#endif  // HERONDB_KERNELS_X86
 
 // Width tier used by HERONDB_FORCE_ISA caps.
 int Tier(Isa isa) {

@@ -5,8 +5,8 @@
 // accumulators (2 per sum for cosine, 2 per row across 4 rows in the batch
 // kernels); the last dim % 8 floats are read with vmaskmovps, which does not
 // touch (or fault on) masked-off elements, so nothing past dim is read. The
-// batch kernels process 4 rows per pass so each query load feeds 4 FMAs, and
-// prefetch the next 4 rows while working on the current ones.
+// batch kernels process 4 rows per pass (each query load feeds 4 FMAs) when
+// the block is small enough to be cache-resident, else stream row by row.
 //
 // No std:: or other externally-linked inline code here (see isa_tables.h).
 #include <immintrin.h>
@@ -108,13 +108,11 @@ float Cosine(const float* a, const float* b, size_t dim) {
                         HSum(_mm256_add_ps(bb0, bb1)));
 }
 
-// Accumulates f(q, row) for 4 rows at once; Op::Step(acc, qv, rv) adds one
-// 8-lane contribution. Rows are r, r + dim, r + 2*dim, r + 3*dim. `pf` points
-// at the next 4 rows (or at r when there are none): every other cache line of
-// them is prefetched over the pass (the L2 adjacent-line prefetcher fetches
-// the pair), so the next group is in flight by the time this one finishes.
+// Accumulates f(q, row) for 4 rows at once, so each query load feeds 4 rows;
+// Op::Step(acc, qv, rv) adds one 8-lane contribution. Rows are r, r + dim,
+// r + 2*dim, r + 3*dim.
 template <typename Op>
-inline void Rows4(const float* q, const float* r, const float* pf, size_t dim, float* out) {
+inline void Rows4(const float* q, const float* r, size_t dim, float* out) {
   const float* r0 = r;
   const float* r1 = r + dim;
   const float* r2 = r + 2 * dim;
@@ -123,13 +121,11 @@ inline void Rows4(const float* q, const float* r, const float* pf, size_t dim, f
   __m256 b0 = a0, b1 = a0, b2 = a0, b3 = a0;
   size_t j = 0;
   for (; j + 16 <= dim; j += 16) {
-    _mm_prefetch(reinterpret_cast<const char*>(pf + 4 * j), _MM_HINT_T0);
     const __m256 q0 = _mm256_loadu_ps(q + j), q1 = _mm256_loadu_ps(q + j + 8);
     a0 = Op::Step(a0, q0, _mm256_loadu_ps(r0 + j));
     a1 = Op::Step(a1, q0, _mm256_loadu_ps(r1 + j));
     a2 = Op::Step(a2, q0, _mm256_loadu_ps(r2 + j));
     a3 = Op::Step(a3, q0, _mm256_loadu_ps(r3 + j));
-    _mm_prefetch(reinterpret_cast<const char*>(pf + 4 * j + 32), _MM_HINT_T0);
     b0 = Op::Step(b0, q1, _mm256_loadu_ps(r0 + j + 8));
     b1 = Op::Step(b1, q1, _mm256_loadu_ps(r1 + j + 8));
     b2 = Op::Step(b2, q1, _mm256_loadu_ps(r2 + j + 8));
@@ -162,13 +158,18 @@ struct L2sqOp {
   static float One(const float* a, const float* b, size_t dim) { return L2sq(a, b, dim); }
 };
 
+// Blocks up to this many floats (256 KiB) are assumed cache-resident and use
+// Rows4; larger ones are streamed one row at a time, which keeps a single
+// sequential stream for the hardware prefetcher. Measured (AMD EPYC VM, dim
+// 384): Rows4 is ~35% faster in cache but up to ~1.5x slower from DRAM, and
+// software prefetching of the next rows did not close that gap.
+constexpr size_t kCacheResidentFloats = size_t{64} * 1024;
+
 template <typename Op>
 void Batch(const float* q, const float* base, size_t n, size_t dim, float* out) {
   size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const float* r = base + i * dim;
-    const float* pf = i + 8 <= n ? r + 4 * dim : r;  // no pointer past the block
-    Rows4<Op>(q, r, pf, dim, out + i);
+  if (n * dim <= kCacheResidentFloats) {
+    for (; i + 4 <= n; i += 4) Rows4<Op>(q, base + i * dim, dim, out + i);
   }
   for (; i < n; ++i) out[i] = Op::One(q, base + i * dim, dim);
 }
