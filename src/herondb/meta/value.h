@@ -18,6 +18,11 @@
 
 namespace herondb {
 
+// The deepest nesting of arrays/objects a Value may have (a scalar has depth
+// 0, `[]` and `{}` depth 1). The codec, the JSON reader/writer and the filter
+// parser enforce it, so recursion over any accepted Value is bounded.
+inline constexpr int kMaxValueDepth = 128;
+
 class Value;
 using Array = std::vector<Value>;
 using Object = std::vector<std::pair<std::string, Value>>;
