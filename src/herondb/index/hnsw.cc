@@ -24,11 +24,16 @@ struct Closer {
 };
 
 // Per-thread scratch for traversals, reused across calls.
+// Largest neighbour list (count word + 2 * max m).
+constexpr size_t kMaxListWords = 1 + 2 * 256;
+
 struct TraversalScratch {
   std::vector<Neighbor> candidates;
-  std::vector<uint32_t> list_copy;
-  std::vector<uint32_t> batch;
+  uint32_t batch[kMaxListWords];
   std::vector<float> query;
+  std::vector<float> insert_query;
+  std::vector<Neighbor> found;
+  VisitedSet visited;
   static TraversalScratch& Get() {
     thread_local TraversalScratch s;
     return s;
@@ -101,6 +106,16 @@ int HnswIndex::RandomLevel() {
   return std::min(level, kMaxLevel);
 }
 
+// Copies a neighbour list under its slot's lock (used while inserting in
+// parallel, when other threads may rewrite it).
+const uint32_t* HnswIndex::CopyList(uint32_t slot, const uint32_t* list, uint32_t* out) const {
+  LockSlot(slot);
+  uint32_t n = list[0];
+  for (uint32_t j = 0; j <= n; ++j) out[j] = list[j];
+  UnlockSlot(slot);
+  return out;
+}
+
 void HnswIndex::LockSlot(uint32_t s) const {
   auto& l = locks_[s];
   while (l.exchange(1, std::memory_order_acquire)) {
@@ -131,18 +146,13 @@ template <bool kLocked>
 uint32_t HnswIndex::Greedy(const float* q, uint32_t ep, int from_level, int to_level) const {
   uint32_t cur = ep;
   float cur_d = QueryDist(q, cur);
-  auto& scratch = TraversalScratch::Get();
+  uint32_t copy[kMaxListWords];
   for (int level = from_level; level >= to_level; --level) {
     bool changed = true;
     while (changed) {
       changed = false;
       const uint32_t* list = graph_.List(cur, level);
-      if constexpr (kLocked) {
-        LockSlot(cur);
-        scratch.list_copy.assign(list, list + 1 + list[0]);
-        UnlockSlot(cur);
-        list = scratch.list_copy.data();
-      }
+      if constexpr (kLocked) list = CopyList(cur, list, copy);
       uint32_t cnt = list[0];
       for (uint32_t j = 1; j <= cnt; ++j) Prefetch(vectors_.row(list[j]));
       for (uint32_t j = 1; j <= cnt; ++j) {
@@ -164,8 +174,9 @@ void HnswIndex::SearchLayer(const float* q, uint32_t ep, size_t ef, int level,
                             std::vector<Neighbor>* top) const {
   auto& scratch = TraversalScratch::Get();
   auto& cand = scratch.candidates;
-  auto& batch = scratch.batch;
-  VisitedSet& visited = VisitedSet::ThreadLocal();
+  uint32_t* batch = scratch.batch;
+  uint32_t copy[kMaxListWords];
+  VisitedSet& visited = scratch.visited;
   visited.Reset(size());
   cand.clear();
   top->clear();
@@ -188,22 +199,18 @@ void HnswIndex::SearchLayer(const float* q, uint32_t ep, size_t ef, int level,
     std::pop_heap(cand.begin(), cand.end(), Farther{});
     cand.pop_back();
     const uint32_t* list = graph_.List(c.slot, level);
-    if constexpr (kLocked) {
-      LockSlot(c.slot);
-      scratch.list_copy.assign(list, list + 1 + list[0]);
-      UnlockSlot(c.slot);
-      list = scratch.list_copy.data();
-    }
+    if constexpr (kLocked) list = CopyList(c.slot, list, copy);
     uint32_t cnt = list[0];
-    batch.clear();
+    uint32_t nbatch = 0;
     for (uint32_t j = 1; j <= cnt; ++j) {
       uint32_t n = list[j];
       if (visited.TestAndSet(n)) continue;
-      batch.push_back(n);
+      batch[nbatch++] = n;
       const char* p = reinterpret_cast<const char*>(vectors_.row(n));
       for (size_t l = 0; l < line_count; ++l) Prefetch(p + 64 * l);
     }
-    for (uint32_t n : batch) {
+    for (uint32_t b = 0; b < nbatch; ++b) {
+      uint32_t n = batch[b];
       float dn = QueryDist(q, n);
       if (top->size() < ef || dn < lower) {
         cand.push_back({dn, n});
@@ -284,8 +291,7 @@ void HnswIndex::AddReverseLink(uint32_t target, uint32_t slot, int level, float 
 // Links `slot` (whose vector and level are set) into the graph.
 void HnswIndex::Link(uint32_t slot, int node_level, bool locked) {
   auto& scratch = TraversalScratch::Get();
-  std::vector<float> qbuf;
-  const float* q = PrepareQuery(vectors_.row(slot), &qbuf);
+  const float* q = PrepareQuery(vectors_.row(slot), &scratch.insert_query);
   uint32_t ep;
   int max_level;
   {
@@ -304,7 +310,7 @@ void HnswIndex::Link(uint32_t slot, int node_level, bool locked) {
     cur = locked ? Greedy<true>(q, ep, max_level, node_level + 1)
                  : Greedy<false>(q, ep, max_level, node_level + 1);
   }
-  std::vector<Neighbor> found;
+  std::vector<Neighbor>& found = scratch.found;
   for (int level = std::min(node_level, max_level); level >= 0; --level) {
     if (locked)
       SearchLayer<true>(q, cur, params_.ef_construction, level, nullptr, false, slot, &found);
@@ -317,7 +323,6 @@ void HnswIndex::Link(uint32_t slot, int node_level, bool locked) {
     for (const Neighbor& n : found) AddReverseLink(n.slot, slot, level, n.distance);
     cur = next;
   }
-  (void)scratch;
   if (node_level > max_level) {
     std::lock_guard<std::mutex> lk(entry_mu_);
     if (node_level > max_level_) {

@@ -127,6 +127,7 @@ class HnswIndex {
   void SelectHeuristic(std::vector<Neighbor>* cands, size_t max) const;
   void SetLinks(uint32_t slot, int level, const std::vector<Neighbor>& sel);
   void AddReverseLink(uint32_t target, uint32_t slot, int level, float dist);
+  const uint32_t* CopyList(uint32_t slot, const uint32_t* list, uint32_t* out) const;
   void LockSlot(uint32_t s) const;
   void UnlockSlot(uint32_t s) const;
 

@@ -2,7 +2,7 @@
 //
 // Contract: Reset(n) prepares the set for slots [0, n) in O(1) amortized time
 // (a 16-bit epoch; the table is cleared only when the epoch wraps). Each
-// thread uses its own set (ThreadLocal()), so traversals allocate nothing in
+// thread uses its own set (kept in per-thread scratch), so traversals allocate nothing in
 // steady state and never share mutable state.
 #pragma once
 
@@ -30,11 +30,6 @@ class VisitedSet {
     return seen;
   }
   const uint16_t* mark_ptr(uint32_t slot) const { return marks_.data() + slot; }
-
-  static VisitedSet& ThreadLocal() {
-    thread_local VisitedSet set;
-    return set;
-  }
 
  private:
   std::vector<uint16_t> marks_;
