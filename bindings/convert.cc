@@ -72,10 +72,12 @@ F32Array AsF32(nb::handle obj, const char* what, nb::object* keep) {
     throw nb::type_error(
         (std::string(what) + " must hold real numbers (bool and complex arrays are rejected)")
             .c_str());
-  static nb::object ascontiguous =
-      nb::module_::import_("numpy").attr("ascontiguousarray");
-  static nb::object float32 = nb::module_::import_("numpy").attr("float32");
-  nb::object converted = ascontiguous(obj, nb::arg("dtype") = float32);
+  // Leaked on purpose: a static nb::object would be released after the
+  // interpreter has finalized, without the GIL.
+  static nb::object* ascontiguous =
+      new nb::object(nb::module_::import_("numpy").attr("ascontiguousarray"));
+  static nb::object* float32 = new nb::object(nb::module_::import_("numpy").attr("float32"));
+  nb::object converted = (*ascontiguous)(obj, nb::arg("dtype") = *float32);
   if (!nb::try_cast<F32Array>(converted, arr, false))
     throw nb::type_error((std::string(what) + ": could not convert to float32").c_str());
   *keep = converted;

@@ -19,6 +19,7 @@
 #include "herondb/common/error.h"
 #include "herondb/db/database.h"
 #include "herondb/kernels/distance.h"
+#include "herondb/meta/filter.h"
 
 namespace nb = nanobind;
 using namespace nb::literals;
@@ -112,6 +113,17 @@ std::optional<float> CheckMaxDistance(std::optional<double> d) {
   if (!d) return std::nullopt;
   return static_cast<float>(*d);
 }
+
+// None -> no filter; dict -> compiled Filter; anything else TypeError.
+std::optional<Filter> ToFilter(nb::handle where_filter) {
+  if (where_filter.is_none()) return std::nullopt;
+  if (!PyDict_Check(where_filter.ptr()))
+    throw nb::type_error(("where_filter must be a dict or None, got " +
+                          std::string(nb::type_name(where_filter.type()).c_str()))
+                             .c_str());
+  return Filter::Parse(ToValue(where_filter));
+}
+const Filter* Ptr(const std::optional<Filter>& f) { return f ? &*f : nullptr; }
 
 std::optional<uint32_t> OptU32(std::optional<int64_t> v, const char* name) {
   if (!v) return std::nullopt;
@@ -217,15 +229,11 @@ class PyDatabase {
     auto ef = CheckEf(ef_search);
     auto md = CheckMaxDistance(max_distance);
     Rows q = ToVector(vector, db->dim(), "query vector");
-    if (!where_filter.is_none()) {
-      if (!PyDict_Check(where_filter.ptr()))
-        throw nb::type_error("where_filter must be a dict or None");
-      throw Error(ErrorCode::kNotSupported, "where_filter is not implemented yet");
-    }
+    std::optional<Filter> filter = ToFilter(where_filter);
     std::vector<SearchHit> hits;
     {
       nb::gil_scoped_release nogil;
-      hits = db->Search(q.data, kk, ef, nullptr, md);
+      hits = db->Search(q.data, kk, ef, Ptr(filter), md);
     }
     return ToPyHits(hits);
   }
@@ -237,15 +245,11 @@ class PyDatabase {
     auto ef = CheckEf(ef_search);
     auto md = CheckMaxDistance(max_distance);
     Rows q = ToBatch(vectors, db->dim(), "query vectors");
-    if (!where_filter.is_none()) {
-      if (!PyDict_Check(where_filter.ptr()))
-        throw nb::type_error("where_filter must be a dict or None");
-      throw Error(ErrorCode::kNotSupported, "where_filter is not implemented yet");
-    }
+    std::optional<Filter> filter = ToFilter(where_filter);
     std::vector<std::vector<SearchHit>> hits;
     {
       nb::gil_scoped_release nogil;
-      hits = db->SearchMany(q.data, q.n, kk, ef, nullptr, md);
+      hits = db->SearchMany(q.data, q.n, kk, ef, Ptr(filter), md);
     }
     nb::list out;
     for (auto& h : hits) out.append(ToPyHits(h));
@@ -282,12 +286,9 @@ class PyDatabase {
 
   size_t Count(nb::handle where_filter) {
     auto db = this->db();
-    if (!where_filter.is_none()) {
-      if (!PyDict_Check(where_filter.ptr()))
-        throw nb::type_error("where_filter must be a dict or None");
-      throw Error(ErrorCode::kNotSupported, "where_filter is not implemented yet");
-    }
-    return db->size();
+    std::optional<Filter> filter = ToFilter(where_filter);
+    nb::gil_scoped_release nogil;
+    return db->Count(Ptr(filter));
   }
 
   nb::dict Stats() {

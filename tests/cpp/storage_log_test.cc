@@ -169,7 +169,7 @@ TEST(LogTest, DamagedFileHeaderIsCorruptionAtOffsetZero) {
   std::string path = dir.File("l");
   WriteSample(path, 2);
   std::string full = ReadAll(path);
-  for (size_t i = 0; i < 28; ++i) {
+  for (size_t i = 0; i < kLogHeaderSize; ++i) {
     std::string bad = full;
     bad[i] ^= 0x01;
     WriteAll(path, bad);

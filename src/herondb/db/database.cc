@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "herondb/common/error.h"
+#include "herondb/meta/filter.h"
 
 namespace herondb {
 namespace {
@@ -209,14 +210,42 @@ std::vector<std::string> Database::Ids() const {
 
 bool Database::UseBruteForce() const { return index_->size() <= kBruteForceSlots; }
 
-void Database::SearchLocked(const float* query, size_t k, size_t ef, const Filter* filter,
+void Database::PlanFilter(const Filter* filter, FilterPlan* plan) const {
+  plan->all = !filter || filter->matches_all();
+  plan->slots.clear();
+  if (plan->all) return;
+  const size_t n = index_->size();
+  plan->bits.words.assign((n + 63) / 64, 0);
+  for (uint32_t s = 0; s < n; ++s) {
+    if (index_->IsDeleted(s) || !filter->Matches(slot_meta_[s].get())) continue;
+    plan->slots.push_back(s);
+    plan->bits.Set(s);
+  }
+}
+
+void Database::SearchLocked(const float* query, size_t k, size_t ef, const FilterPlan& plan,
                             std::optional<float> max_distance, std::vector<Neighbor>* found,
                             std::vector<SearchHit>* out) const {
-  if (filter) Throw(ErrorCode::kNotSupported, "where_filter is not implemented yet");
-  if (UseBruteForce())
-    index_->ExactSearch(query, k, nullptr, nullptr, found);
-  else
-    index_->Search(query, k, ef, nullptr, found);
+  if (plan.all) {
+    if (UseBruteForce())
+      index_->ExactSearch(query, k, nullptr, nullptr, found);
+    else
+      index_->Search(query, k, ef, nullptr, found);
+  } else {
+    const size_t matches = plan.slots.size();
+    const size_t live = index_->live_count();
+    if (UseBruteForce() || matches <= kExactScanMatches || matches * kExactScanFraction <= live) {
+      index_->ExactSearch(query, k, nullptr, &plan.slots, found);
+    } else {
+      // Widen the beam as the filter gets more selective, so that enough
+      // matching nodes are met; fall back to the exact scan if the graph
+      // still comes back short (D8: never fewer than min(k, matches)).
+      size_t widen = std::clamp<size_t>(live / std::max<size_t>(matches, 1), 1, 16);
+      index_->Search(query, k, ef * widen, &plan.bits, found);
+      if (found->size() < std::min(k, matches))
+        index_->ExactSearch(query, k, nullptr, &plan.slots, found);
+    }
+  }
   out->clear();
   out->reserve(found->size());
   for (const Neighbor& n : *found) {
@@ -232,8 +261,10 @@ std::vector<SearchHit> Database::Search(const float* query, size_t k,
   ValidateVector(query, "query vector");
   std::vector<SearchHit> out;
   std::vector<Neighbor> found;
+  FilterPlan plan;
   std::shared_lock lk(mu_);
-  SearchLocked(query, k, std::max(k, ef_search.value_or(kDefaultEfSearch)), filter, max_distance,
+  PlanFilter(filter, &plan);
+  SearchLocked(query, k, std::max(k, ef_search.value_or(kDefaultEfSearch)), plan, max_distance,
                &found, &out);
   return out;
 }
@@ -247,18 +278,23 @@ std::vector<std::vector<SearchHit>> Database::SearchMany(const float* queries, s
     ValidateVector(queries + i * dim_, "query vector " + std::to_string(i));
   std::vector<std::vector<SearchHit>> out(n);
   size_t ef = std::max(k, ef_search.value_or(kDefaultEfSearch));
+  FilterPlan plan;
   std::shared_lock lk(mu_);
-  if (filter) Throw(ErrorCode::kNotSupported, "where_filter is not implemented yet");
+  PlanFilter(filter, &plan);  // once per call, shared by every query
   pool_.ParallelFor(n, [&](size_t i, size_t) {
     thread_local std::vector<Neighbor> found;
-    SearchLocked(queries + i * dim_, k, ef, filter, max_distance, &found, &out[i]);
+    SearchLocked(queries + i * dim_, k, ef, plan, max_distance, &found, &out[i]);
   });
   return out;
 }
 
 size_t Database::Count(const Filter* filter) const {
-  if (filter) Throw(ErrorCode::kNotSupported, "where_filter is not implemented yet");
-  return size();
+  std::shared_lock lk(mu_);
+  if (!filter || filter->matches_all()) return id_to_slot_.size();
+  size_t count = 0;
+  for (uint32_t s = 0; s < index_->size(); ++s)
+    if (!index_->IsDeleted(s) && filter->Matches(slot_meta_[s].get())) ++count;
+  return count;
 }
 
 DatabaseStats Database::Stats() const {

@@ -74,6 +74,10 @@ class Database {
   // At or below this many slots, searches scan exactly instead of walking
   // the graph.
   static constexpr size_t kBruteForceSlots = 2048;
+  // A filtered search scans its matching set exactly when it holds at most
+  // this many slots, or at most 1/kExactScanFraction of the live slots.
+  static constexpr size_t kExactScanMatches = 4096;
+  static constexpr size_t kExactScanFraction = 50;
 
   Database(std::string path, const DatabaseOptions& options);
   ~Database();
@@ -127,14 +131,21 @@ class Database {
 
  private:
   struct Slot;
+  // The live slots a filter selects (null filter or {}: all).
+  struct FilterPlan {
+    bool all = true;
+    std::vector<uint32_t> slots;  // ascending
+    SlotBitmap bits;
+  };
   void ValidatePuts(const std::vector<PutEntry>& entries, bool require_new,
                     bool require_existing) const;
   void ApplyPuts(const std::vector<PutEntry>& entries);
   void ApplyDeletes(const std::vector<uint32_t>& slots);
-  void SearchLocked(const float* query, size_t k, size_t ef, const Filter* filter,
+  void SearchLocked(const float* query, size_t k, size_t ef, const FilterPlan& plan,
                     std::optional<float> max_distance, std::vector<Neighbor>* scratch,
                     std::vector<SearchHit>* out) const;
   bool UseBruteForce() const;
+  void PlanFilter(const Filter* filter, FilterPlan* plan) const;
 
   std::string path_;
   uint32_t dim_;

@@ -8,8 +8,8 @@
 //   8   u32      format version (kLogFormatVersion = 1)
 //   12  u32      reserved, 0
 //   16  u64      log number (the generation this log belongs to, manifest.h)
-//   24  u32      masked crc32c of bytes [0, 24)
-//   28  u32      reserved, 0
+//   24  u32      reserved, 0
+//   28  u32      masked crc32c of bytes [0, 28)
 //
 // Record (kRecordHeaderSize = 16 bytes, then the payload):
 //   0   u32      header crc: masked crc32c of record bytes [4, 16)

@@ -33,8 +33,8 @@ LogReader::LogReader(Env* env, const std::string& path)
     return;
   }
   if (std::memcmp(h, kLogMagic, sizeof kLogMagic) != 0) Corrupt("bad log file magic", 0);
-  uint32_t stored = crc32c::Unmask(DecodeFixed32(h + 24));
-  if (stored != crc32c::Value(h, 24)) Corrupt("bad log file header checksum", 0);
+  uint32_t stored = crc32c::Unmask(DecodeFixed32(h + 28));
+  if (stored != crc32c::Value(h, 28)) Corrupt("bad log file header checksum", 0);
   uint32_t version = DecodeFixed32(h + 8);
   if (version > kLogFormatVersion || version == 0) {
     Corrupt("unsupported log format version " + std::to_string(version) +

@@ -19,8 +19,8 @@ std::string EncodeLogFileHeader(uint64_t log_number) {
   PutFixed32(&h, kLogFormatVersion);
   PutFixed32(&h, 0);
   PutFixed64(&h, log_number);
-  PutFixed32(&h, crc32c::Mask(crc32c::Value(h.data(), h.size())));
   PutFixed32(&h, 0);
+  PutFixed32(&h, crc32c::Mask(crc32c::Value(h.data(), h.size())));
   return h;
 }
 
