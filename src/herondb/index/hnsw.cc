@@ -182,8 +182,7 @@ void HnswIndex::SearchLayer(const float* q, uint32_t ep, size_t ef, int level,
   cand.clear();
   top->clear();
   auto accept = [&](uint32_t s) {
-    return s != exclude && !(skip_deleted && deleted_.Test(s)) &&
-           !(allowed && !allowed->Test(s));
+    return s != exclude && !(skip_deleted && deleted_.Test(s)) && !(allowed && !allowed->Test(s));
   };
   float d = QueryDist(q, ep);
   visited.Set(ep);
@@ -300,11 +299,15 @@ void HnswIndex::Link(uint32_t slot, int node_level, bool locked) {
     ep = entry_;
     max_level = max_level_;
   }
-  if (ep == slot && max_level == node_level) {
-    // Relinking the entry point: start from any neighbour it has.
-    const uint32_t* l0 = graph_.List(slot, 0);
-    if (l0[0] == 0) return;
-    ep = l0[1];
+  if (ep == slot) {
+    // Relinking the entry point: start from a neighbour on the highest level
+    // where it has one (a neighbour on level l has level l itself), and
+    // leave the empty lists above as they are.
+    int level = node_level;
+    while (level >= 0 && graph_.List(slot, level)[0] == 0) --level;
+    if (level < 0) return;
+    ep = graph_.List(slot, level)[1];
+    max_level = level;
   }
   uint32_t cur = ep;
   if (node_level < max_level) {
@@ -475,8 +478,8 @@ GraphStats HnswIndex::Stats() const {
 
 std::string HnswIndex::Verify() const {
   const size_t n = size();
-  if (graph_.size() != n) return "graph has " + std::to_string(graph_.size()) + " slots, vectors " +
-                                 std::to_string(n);
+  if (graph_.size() != n)
+    return "graph has " + std::to_string(graph_.size()) + " slots, vectors " + std::to_string(n);
   if (n == 0) return max_level_ < 0 ? "" : "empty graph has an entry point";
   if (entry_ >= n) return "entry point " + std::to_string(entry_) + " out of range";
   if (graph_.level(entry_) != max_level_) return "entry point is not on the top level";
