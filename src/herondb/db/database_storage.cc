@@ -124,6 +124,9 @@ void Database::Create(const DatabaseOptions& options) {
 
 void Database::Load(uint64_t generation, const DatabaseOptions& options) {
   const std::string snap = JoinPath(path_, SnapshotFileName(generation));
+  if (!env_->FileExists(snap))
+    Throw(ErrorCode::kCorruption,
+          snap + ": missing (CURRENT names generation " + std::to_string(generation) + ")");
   LoadedDbState st;
   {
     SnapshotReader reader = SnapshotReader::Open(env_, snap, /*verify_checksums=*/true);
