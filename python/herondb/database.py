@@ -77,13 +77,6 @@ class Database(_core._Database):
         """Rebuild the index from live vectors only, reclaiming deleted slots."""
         raise NotImplementedError("compact() arrives with durable storage")
 
-    def enable_quantized_search(self) -> None:
-        """Switch graph traversal to SQ8 codes (not available yet)."""
-        raise NotImplementedError("quantized search (SQ8) is not implemented yet")
-
-    def disable_quantized_search(self) -> None:
-        """Use full-precision vectors for graph traversal (the default)."""
-
     def export_json(self, path: str, pretty: bool = False) -> None:
         """Write every vector and its metadata to a JSON file."""
         raise NotImplementedError("export_json arrives with durable storage")

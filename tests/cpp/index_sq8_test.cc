@@ -439,6 +439,29 @@ TEST(HnswSq8, EnableDisableToggleAndMemoryStats) {
   EXPECT_EQ(out.size(), 5u);
 }
 
+TEST(HnswSq8, CosineCodesHoldUnitVectorsSoNormsSpanningDecadesDoNotHurtRecall) {
+  const size_t dim = 24, n = 4000, nq = 100;
+  ThreadPool pool(2);
+  HnswIndex index(dim, Metric::kCosine, HnswParams{12, 80, 8});
+  auto data = Clustered(n, dim, 10, 71);
+  std::mt19937_64 rng(72);
+  std::uniform_real_distribution<float> decades(-2.0f, 2.0f);
+  for (size_t i = 0; i < n; ++i) {
+    const float f = std::pow(10.0f, decades(rng));
+    for (size_t d = 0; d < dim; ++d) data[i * dim + d] *= f;
+  }
+  index.AddBatch(data.data(), n, &pool);
+  auto queries = Clustered(nq, dim, 10, 73);
+  const double float_recall = Recall(index, queries, nq, 10, 32);
+  index.EnableQuantized();
+  // Unit vectors lie in [-1, 1] whatever the norms.
+  for (size_t d = 0; d < dim; ++d) {
+    EXPECT_GE(index.quantizer()->mins()[d], -1.0f);
+    EXPECT_LE(index.quantizer()->mins()[d] + 255.0f * index.quantizer()->scales()[d], 1.0001f);
+  }
+  EXPECT_GE(Recall(index, queries, nq, 10, 32), float_recall - 0.02);
+}
+
 TEST(HnswSq8, RestoreQuantizedReproducesSearchResults) {
   const size_t dim = 20, n = 2500;
   ThreadPool pool(2);

@@ -40,11 +40,23 @@ Database::Database(std::string path, const DatabaseOptions& options)
   metric_ = options.metric.value_or(Metric::kCosine);
   params_.m = options.m.value_or(kDefaultM);
   params_.ef_construction = options.ef_construction.value_or(kDefaultEfConstruction);
-  quantized_search_ = options.quantize;
-  if (options.quantize)
-    Throw(ErrorCode::kNotSupported,
-          "quantize=True is not implemented yet (SQ8 quantization is tracked by its own issue)");
   index_ = std::make_unique<HnswIndex>(dim_, metric_, params_);
+  if (options.quantize) {
+    index_->EnableQuantized();
+    quantized_search_.store(true, std::memory_order_release);
+  }
+}
+
+void Database::EnableQuantizedSearch() {
+  std::unique_lock lk(mu_);
+  index_->EnableQuantized();
+  quantized_search_.store(true, std::memory_order_release);
+}
+
+void Database::DisableQuantizedSearch() {
+  std::unique_lock lk(mu_);
+  index_->DisableQuantized();
+  quantized_search_.store(false, std::memory_order_release);
 }
 
 Database::~Database() = default;
@@ -304,7 +316,10 @@ DatabaseStats Database::Stats() const {
   st.num_deleted = index_->deleted_count();
   st.graph = index_->Stats();
   st.uses_brute_force = UseBruteForce();
-  st.uses_quantized_search = quantized_search_;
+  st.memory_quantized_bytes = st.graph.memory_quantized_bytes;
+  // True only when searches actually walk the graph with codes (the exact
+  // scan of small collections uses float32).
+  st.uses_quantized_search = index_->quantized() && !st.uses_brute_force;
   return st;
 }
 

@@ -14,6 +14,7 @@
 //   "no metadata").
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -124,7 +125,13 @@ class Database {
   // Checks the graph's invariants and the id map; empty string when sound.
   std::string Verify() const;
 
-  bool quantized_search() const { return quantized_search_; }
+  // SQ8 quantized graph traversal (HnswIndex): enabling trains the ranges on
+  // the stored vectors and encodes them; results keep exact float32
+  // distances (candidates are re-ranked). Exact scans (small collections,
+  // selective filters) never use the codes. Writers (exclusive lock).
+  void EnableQuantizedSearch();
+  void DisableQuantizedSearch();
+  bool quantized_search() const { return quantized_search_.load(std::memory_order_acquire); }
 
   // Validates one vector for this database; `what` names it in messages.
   void ValidateVector(const float* v, std::string_view what) const;
@@ -151,7 +158,7 @@ class Database {
   uint32_t dim_;
   Metric metric_;
   HnswParams params_;
-  bool quantized_search_ = false;
+  std::atomic<bool> quantized_search_{false};
 
   mutable std::shared_mutex mu_;
   std::unique_ptr<HnswIndex> index_;

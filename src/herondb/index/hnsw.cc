@@ -119,7 +119,8 @@ struct HnswIndex::FloatSpace {
 };
 
 // Approximate distances from SQ8 codes, on the same internal scale as
-// QueryDist (cosine 1 - q.x/|x|, squared L2, -q.x).
+// QueryDist (cosine 1 - q.x/|x|, squared L2, -q.x). Under cosine the codes
+// hold x/|x| (see RowScales), so the score is already q.x/|x|.
 struct HnswIndex::CodeSpace {
   const HnswIndex& ix;
   const Sq8Quantizer& sq;
@@ -131,7 +132,7 @@ struct HnswIndex::CodeSpace {
     const float score = sq.Score(q, s);
     switch (ix.metric_) {
       case Metric::kCosine:
-        return 1.0f - score * ix.inv_norms_[s];
+        return 1.0f - score;
       case Metric::kEuclidean:
         return score;
       case Metric::kDot:
@@ -594,13 +595,13 @@ void HnswIndex::EncodeRows(uint32_t first, size_t n) {
   if (n == 0) return;
   if (!sq8_->trained()) {
     // First rows of an index that was empty when quantization was enabled.
-    sq8_->Retrain(vectors_.data(), size());
+    RetrainQuantizer();
     return;
   }
   sq8_->Resize(size());
   for (size_t i = 0; i < n; ++i) {
     const uint32_t s = first + static_cast<uint32_t>(i);
-    sq8_->SetRow(s, vectors_.row(s));
+    sq8_->SetRow(s, vectors_.row(s), RowScale(s));
   }
   if (sq8_->stale() && sq8_->rows_since_training() * kRetrainDivisor >= size()) RetrainQuantizer();
 }
@@ -609,14 +610,14 @@ void HnswIndex::EnableQuantized() {
   if (sq8_) return;
   auto q = std::make_unique<Sq8Quantizer>(dim());
   q->Reserve(std::max(size(), locks_size_));
-  if (size() > 0) q->Retrain(vectors_.data(), size());
+  if (size() > 0) q->Retrain(vectors_.data(), size(), RowScales());
   sq8_ = std::move(q);
 }
 
 void HnswIndex::DisableQuantized() { sq8_.reset(); }
 
 void HnswIndex::RetrainQuantizer() {
-  if (sq8_ && size() > 0) sq8_->Retrain(vectors_.data(), size());
+  if (sq8_ && size() > 0) sq8_->Retrain(vectors_.data(), size(), RowScales());
 }
 
 void HnswIndex::RestoreQuantized(std::vector<float> mins, std::vector<float> scales,

@@ -16,7 +16,8 @@
 //   codes (Sq8Quantizer) kept current by AddBatch/UpdateVector; Search walks
 //   the graph with asymmetric code distances and re-ranks its final ef
 //   candidates with exact float32 distances, so reported distances are exact
-//   and only the candidate set can differ. Graph construction and
+//   and only the candidate set can differ. Under cosine the codes hold the
+//   unit vectors x/|x|. Graph construction and
 //   ExactSearch always use float32. Ranges are trained on the rows present
 //   when enabled (or on the first batch of an empty index) and retrained by
 //   AddBatch/UpdateVector when the quantizer reports drift (stale()), at most
@@ -149,6 +150,14 @@ class HnswIndex {
   // (Re-)encodes rows [first, first + n) (new or updated) into the
   // quantizer, training it first if needed and retraining on drift.
   void EncodeRows(uint32_t first, size_t n);
+  // What the quantizer multiplies each row by: 1/|x| under cosine (codes hold
+  // unit vectors), else 1 (null: all rows).
+  const float* RowScales() const {
+    return metric_ == Metric::kCosine ? inv_norms_.data() : nullptr;
+  }
+  float RowScale(uint32_t slot) const {
+    return metric_ == Metric::kCosine ? inv_norms_[slot] : 1.0f;
+  }
   // Internal distance from a prepared query to a slot (smaller is closer).
   float QueryDist(const float* q, uint32_t slot) const;
   float PairDist(uint32_t a, uint32_t b) const;

@@ -52,26 +52,29 @@ void Sq8Quantizer::SetRanges(std::vector<float> mins, std::vector<float> maxs) {
   clamped_since_training_ = 0;
 }
 
-void Sq8Quantizer::Train(const float* rows, size_t n) {
+void Sq8Quantizer::Train(const float* rows, size_t n, const float* row_scales) {
   if (n == 0) Throw(ErrorCode::kInvalidArgument, "Sq8Quantizer::Train needs at least one row");
-  std::vector<float> lo(rows, rows + dim_), hi(rows, rows + dim_);
+  const float s0 = row_scales ? row_scales[0] : 1.0f;
+  std::vector<float> lo(dim_), hi(dim_);
+  for (size_t d = 0; d < dim_; ++d) lo[d] = hi[d] = rows[d] * s0;
   const size_t samples = std::min(n, kMaxTrainRows);
   for (size_t j = 1; j < samples; ++j) {
     // Evenly spread sample: row floor(j * n / samples).
     const size_t i = static_cast<size_t>((static_cast<uint64_t>(j) * n) / samples);
     const float* v = rows + i * dim_;
+    const float scale = row_scales ? row_scales[i] : 1.0f;
     for (size_t d = 0; d < dim_; ++d) {
-      lo[d] = std::min(lo[d], v[d]);
-      hi[d] = std::max(hi[d], v[d]);
+      lo[d] = std::min(lo[d], v[d] * scale);
+      hi[d] = std::max(hi[d], v[d] * scale);
     }
   }
   SetRanges(std::move(lo), std::move(hi));
 }
 
-size_t Sq8Quantizer::Encode(const float* v, uint8_t* code) const {
+size_t Sq8Quantizer::Encode(const float* v, uint8_t* code, float scale) const {
   size_t clamped = 0;
   for (size_t d = 0; d < dim_; ++d) {
-    const float x = v[d];
+    const float x = v[d] * scale;
     if (x < mins_[d] || x > maxs_[d]) ++clamped;
     const float t = (x - mins_[d]) * inv_scales_[d];
     // Clamp before converting: the float-to-int conversion of an
@@ -106,19 +109,19 @@ void Sq8Quantizer::Resize(size_t rows) {
   norms_.resize(rows, 0.0f);
 }
 
-void Sq8Quantizer::SetRow(uint32_t slot, const float* v) {
-  clamped_since_training_ += Encode(v, codes_.mutable_row(slot));
+void Sq8Quantizer::SetRow(uint32_t slot, const float* v, float scale) {
+  clamped_since_training_ += Encode(v, codes_.mutable_row(slot), scale);
   ++rows_since_training_;
   UpdateNorm(slot);
 }
 
-void Sq8Quantizer::Retrain(const float* rows, size_t n) {
+void Sq8Quantizer::Retrain(const float* rows, size_t n, const float* row_scales) {
   Resize(n);
   if (n == 0) return;
-  Train(rows, n);
+  Train(rows, n, row_scales);
   for (size_t i = 0; i < n; ++i) {
     const uint32_t slot = static_cast<uint32_t>(i);
-    Encode(rows + i * dim_, codes_.mutable_row(slot));
+    Encode(rows + i * dim_, codes_.mutable_row(slot), row_scales ? row_scales[i] : 1.0f);
     UpdateNorm(slot);
   }
 }

@@ -12,6 +12,11 @@
 // - Code block: row i's dim codes live at codes().row(i), contiguous
 //   (i * dim), in a CodeStore over a RowBacking, so a snapshot can persist the
 //   block as is and hand back a backing that maps it (Restore()).
+// - Row scales: Train/Encode/SetRow/Retrain optionally quantize each row
+//   times a per-row factor (HnswIndex passes 1/|x| under cosine, so codes
+//   hold unit vectors: cosine ignores norms, and unit vectors share one tight
+//   range however the stored norms vary). Score() then refers to the scaled
+//   rows.
 // - Drift: every SetRow() after the last Train()/Retrain()/Restore() counts
 //   its clamped values; stale() says that at least kStaleMinRows rows were
 //   encoded since and more than kStaleClampedFraction of their values were
@@ -91,12 +96,13 @@ class Sq8Quantizer {
   const std::vector<float>& mins() const { return mins_; }
   const std::vector<float>& scales() const { return scales_; }
 
-  // Learns the ranges from n >= 1 row-major rows; existing codes are kept as
-  // they are (use Retrain() to re-encode). Resets the drift counters.
-  void Train(const float* rows, size_t n);
-  // Encodes one vector into dim codes; returns how many values were clamped.
+  // Learns the ranges from n >= 1 row-major rows, row i multiplied by
+  // row_scales[i] (null: 1); existing codes are kept as they are (use
+  // Retrain() to re-encode). Resets the drift counters.
+  void Train(const float* rows, size_t n, const float* row_scales = nullptr);
+  // Encodes scale * v into dim codes; returns how many values were clamped.
   // Requires trained().
-  size_t Encode(const float* v, uint8_t* code) const;
+  size_t Encode(const float* v, uint8_t* code, float scale = 1.0f) const;
   void Decode(const uint8_t* code, float* out) const;
 
   // The code block and its rows.
@@ -105,11 +111,12 @@ class Sq8Quantizer {
   void Reserve(size_t rows);
   // Grows (new rows hold code 0 until SetRow) or shrinks the block.
   void Resize(size_t rows);
-  // Encodes v as row `slot` (< rows()) and counts it towards drift.
-  void SetRow(uint32_t slot, const float* v);
-  // Re-learns the ranges from `rows` (n x dim, n == rows() after the call)
-  // and re-encodes every row from them. Resets the drift counters.
-  void Retrain(const float* rows, size_t n);
+  // Encodes scale * v as row `slot` (< rows()) and counts it towards drift.
+  void SetRow(uint32_t slot, const float* v, float scale = 1.0f);
+  // Re-learns the ranges from `rows` (n x dim, each times row_scales[i] when
+  // given; n == rows() after the call) and re-encodes every row from them.
+  // Resets the drift counters.
+  void Retrain(const float* rows, size_t n, const float* row_scales = nullptr);
 
   // Drift since the last (re)training.
   bool stale() const;
