@@ -26,6 +26,7 @@ double Reference(const uint8_t* c, const int16_t* w, size_t dim) {
 
 // Largest |w| with 255 * dim * |w| <= INT32_MAX (the kernel contract).
 int16_t MaxWeight(size_t dim) {
+  if (dim == 0) return 32767;
   const long long lim = INT32_MAX / (255LL * static_cast<long long>(dim));
   return static_cast<int16_t>(lim > 32767 ? 32767 : lim);
 }
