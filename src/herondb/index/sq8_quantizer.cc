@@ -183,18 +183,25 @@ void Sq8Quantizer::Restore(std::vector<float> mins, std::vector<float> scales,
   if (store.rows() < rows)
     Throw(ErrorCode::kInvalidArgument, "SQ8 code block holds " + std::to_string(store.rows()) +
                                            " rows, expected " + std::to_string(rows));
-  std::vector<float> maxs(dim_);
-  for (size_t d = 0; d < dim_; ++d) maxs[d] = mins[d] + scales[d] * 255.0f;
-  std::vector<float> norms(rows);
-  codes_ = std::move(store);
-  codes_.Resize(rows);
-  SetRanges(std::move(mins), std::move(maxs));
-  // Keep the saved step exactly (SetRanges recomputes it from max - min).
+  // Everything that can throw (allocations) happens before any member
+  // changes; the saved step is kept exactly rather than re-derived.
+  std::vector<float> maxs(dim_), inv(dim_);
   for (size_t d = 0; d < dim_; ++d) {
-    scales_[d] = scales[d];
-    inv_scales_[d] = scales[d] > 0.0f && std::isfinite(1.0f / scales[d]) ? 1.0f / scales[d] : 0.0f;
+    maxs[d] = mins[d] + scales[d] * 255.0f;
+    const float r = scales[d] > 0.0f ? 1.0f / scales[d] : 0.0f;
+    inv[d] = std::isfinite(r) ? r : 0.0f;
   }
+  std::vector<float> norms(rows);
+  store.Resize(rows);
+  codes_ = std::move(store);
+  mins_ = std::move(mins);
+  maxs_ = std::move(maxs);
+  scales_ = std::move(scales);
+  inv_scales_ = std::move(inv);
   norms_ = std::move(norms);
+  trained_ = true;
+  rows_since_training_ = 0;
+  clamped_since_training_ = 0;
   for (uint32_t s = 0; s < rows; ++s) UpdateNorm(s);
 }
 

@@ -27,9 +27,9 @@
 //   codes and one per-row correction term (|x~ - min|^2, kept beside the
 //   block and recomputed from codes on Restore()), either the inner product
 //   q . x~ or the squared distance |q - x~|^2, where x~ is the decoded row.
-//   Its error against the decoded row is below 1e-4 relative to the sum of
-//   |terms| (int16 weight rounding); against the original row it is the
-//   quantization error.
+//   Against the decoded row its error is the int16 weight rounding plus
+//   float32 rounding, within 2e-4 of the sum of |terms| (tested); against
+//   the original row it is the quantization error.
 // - Thread safety: const methods may run concurrently; mutators need
 //   exclusive access (HnswIndex serializes writers against searches).
 #pragma once
