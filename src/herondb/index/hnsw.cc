@@ -5,7 +5,6 @@
 #include <limits>
 #include <string>
 
-#include "herondb/common/error.h"
 #include "herondb/index/visited.h"
 
 namespace herondb {
@@ -586,10 +585,6 @@ void HnswIndex::RestoreState(uint32_t entry, int max_level,
     }
   }
 }
-
-}  // namespace herondb
-
-namespace herondb {
 
 void HnswIndex::EncodeRows(uint32_t first, size_t n) {
   if (n == 0) return;
