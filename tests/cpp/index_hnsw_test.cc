@@ -164,6 +164,26 @@ TEST(HnswTest, UpdatingEverySlotIncludingTheEntryPointKeepsTheGraphValid) {
   EXPECT_EQ(out[0].slot, 5u);
 }
 
+TEST(HnswTest, UpdatingTheEntryPointRelinksItOnItsOwnLevels) {
+  // Regression: relinking the entry point started its upper-level searches
+  // from a level-0 neighbour and read lists that neighbour does not have.
+  const size_t dim = 8, n = 2000;
+  HnswIndex index(dim, Metric::kEuclidean, HnswParams{8, 40, 19});
+  auto data = Clustered(n, dim, 5, 35);
+  index.AddBatch(data.data(), n, nullptr);
+  ASSERT_GT(index.max_level(), 0);
+  const uint32_t entry = index.entry_point();
+  std::vector<float> moved(dim, 25.0f);
+  index.UpdateVector(entry, moved.data());
+  EXPECT_EQ(index.Verify(), "");
+  std::vector<Neighbor> out;
+  index.Search(moved.data(), 1, 32, nullptr, &out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].slot, entry);
+  auto queries = Clustered(50, dim, 5, 36);
+  EXPECT_GE(Recall(index, queries, 50, 10, 64), 0.9);
+}
+
 TEST(HnswTest, ParallelInsertBuildsAValidGraphAndSearchesRunConcurrently) {
   const size_t dim = 24, n = 6000;
   ThreadPool pool(4);

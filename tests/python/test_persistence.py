@@ -265,3 +265,43 @@ def test_verify_passes_on_a_sound_database(tmp_path):
         db.save()
         db.add("late", [1, 2, 3, 4])
         db.verify()
+
+
+def test_quantized_codes_survive_reopen_save_and_compact(tmp_path):
+    path = str(tmp_path / "db")
+    rng = np.random.default_rng(9)
+    vecs = rng.standard_normal((3000, 16)).astype(np.float32)
+    db = herondb.Database(path, dim=16, quantize=True)
+    db.add_many([f"q{i}" for i in range(3000)], vecs)
+    assert db.quantized_search and db.stats()["memory_quantized_bytes"] > 0
+    before = [r.id for r in db.search(vecs[7], k=5)]
+    db.save()
+    db.close()
+    snap = [f for f in os.listdir(path) if f.startswith("snapshot-")][0]
+    assert b"SQCD" in open(os.path.join(path, snap), "rb").read()[-4096:]  # the codes section
+    again = herondb.Database(path)
+    assert again.quantized_search  # detected on open
+    assert again.stats()["memory_quantized_bytes"] > 0
+    assert [r.id for r in again.search(vecs[7], k=5)] == before
+    again.delete_many([f"q{i}" for i in range(0, 3000, 2)])
+    again.compact()
+    assert again.quantized_search and again.deleted_count == 0
+    hit = again.search(vecs[9], k=1)[0]
+    assert hit.id == "q9" and abs(hit.distance) < 1e-5  # exact re-ranked distance
+    again.close()
+    third = herondb.Database(path)
+    assert third.quantized_search and len(third) == 1500
+    assert third.search(vecs[11], k=1)[0].id == "q11"
+    third.close()
+
+
+def test_quantize_switched_off_at_run_time_is_reencoded_on_open(tmp_path):
+    path = str(tmp_path / "db")
+    db = herondb.Database(path, dim=8, quantize=True)
+    db.add_many([f"v{i}" for i in range(100)], np.random.default_rng(2).random((100, 8)))
+    db.disable_quantized_search()
+    db.save()
+    db.close()
+    again = herondb.Database(path)
+    assert again.quantized_search  # quantize=True is the stored setting
+    again.close()

@@ -39,10 +39,19 @@ Database::Database(std::string path, const DatabaseOptions& options)
   CheckParam(options.dim, 1, 65536, "dim");
   CheckParam(options.m, 2, 256, "m");
   CheckParam(options.ef_construction, 1, 100000, "ef_construction");
-  if (options.quantize)
-    Throw(ErrorCode::kNotSupported,
-          "quantize=True is not implemented yet (SQ8 quantization is tracked by its own issue)");
   OpenOrCreate(options);
+}
+
+void Database::EnableQuantizedSearch() {
+  std::unique_lock lk(mu_);
+  index_->EnableQuantized();
+  quantized_search_.store(true, std::memory_order_release);
+}
+
+void Database::DisableQuantizedSearch() {
+  std::unique_lock lk(mu_);
+  index_->DisableQuantized();
+  quantized_search_.store(false, std::memory_order_release);
 }
 
 Database::~Database() = default;
@@ -326,7 +335,10 @@ DatabaseStats Database::Stats() const {
   st.num_deleted = index_->deleted_count();
   st.graph = index_->Stats();
   st.uses_brute_force = UseBruteForce();
-  st.uses_quantized_search = quantized_search_;
+  st.memory_quantized_bytes = st.graph.memory_quantized_bytes;
+  // True only when searches actually walk the graph with codes (the exact
+  // scan of small collections uses float32).
+  st.uses_quantized_search = index_->quantized() && !st.uses_brute_force;
   return st;
 }
 

@@ -31,6 +31,7 @@
 //   "no metadata").
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -152,7 +153,6 @@ class Database {
   // Checks the graph's invariants and the id map; empty string when sound.
   std::string Verify() const;
 
-  bool quantized_search() const { return quantized_search_; }
   bool read_only() const { return read_only_; }
   uint64_t generation() const;
 
@@ -171,6 +171,14 @@ class Database {
   // Upserts every record of an export as one atomic batch; the file is
   // parsed incrementally (only the decoded vectors are held).
   void ImportJson(const std::string& file);
+
+  // SQ8 quantized graph traversal (HnswIndex): enabling trains the ranges on
+  // the stored vectors and encodes them; results keep exact float32
+  // distances (candidates are re-ranked). Exact scans (small collections,
+  // selective filters) never use the codes. Writers (exclusive lock).
+  void EnableQuantizedSearch();
+  void DisableQuantizedSearch();
+  bool quantized_search() const { return quantized_search_.load(std::memory_order_acquire); }
 
   // Validates one vector for this database; `what` names it in messages.
   void ValidateVector(const float* v, std::string_view what) const;
@@ -211,7 +219,7 @@ class Database {
   uint32_t dim_ = 0;
   Metric metric_ = Metric::kCosine;
   HnswParams params_;
-  bool quantized_search_ = false;
+  std::atomic<bool> quantized_search_{false};
   bool quantize_ = false;
 
   Env* env_;
