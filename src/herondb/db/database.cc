@@ -246,11 +246,13 @@ void Database::PlanFilter(const Filter* filter, size_t ef, FilterPlan* plan) con
   // nodes; widening the beam as selectivity drops keeps recall up.
   const size_t matches = plan->slots.size();
   const size_t live = std::max<size_t>(index_->live_count(), 1);
-  const size_t widen = std::clamp<size_t>(live / std::max<size_t>(matches, 1), 1, kMaxEfWiden);
+  const double inv_selectivity =
+      static_cast<double>(live) / static_cast<double>(std::max<size_t>(matches, 1));
+  const size_t widen = std::clamp<size_t>(
+      static_cast<size_t>(std::ceil(std::sqrt(inv_selectivity))), 1, kMaxEfWiden);
   plan->ef = ef * widen;
-  const double walk_visits = static_cast<double>(kWalkVisitsPerEf) * static_cast<double>(plan->ef) *
-                             static_cast<double>(live) /
-                             static_cast<double>(std::max<size_t>(matches, 1));
+  const double walk_visits =
+      static_cast<double>(kWalkVisitsPerEf) * static_cast<double>(plan->ef) * inv_selectivity;
   plan->exact_scan = plan->exact_scan || matches <= kExactScanMatches ||
                      matches * kExactScanFraction <= live ||
                      static_cast<double>(matches) <= walk_visits;

@@ -89,9 +89,11 @@ class Database {
   // Above those, the exact scan is still chosen while it computes fewer
   // distances than the filtered walk is expected to: a walk that must
   // collect `ef` matches visits about kWalkVisitsPerEf * ef * live / matches
-  // nodes (measured on 100k x 384 MiniLM-like data; see docs/filters.md).
+  // nodes (calibrated on 100k x 384 clustered data, where one visit costs
+  // about one exact-scan distance; see docs/filters.md).
   static constexpr size_t kWalkVisitsPerEf = 16;
-  // The filtered walk's beam is ef * min(live / matches, kMaxEfWiden).
+  // The filtered walk's beam is ef * sqrt(live / matches), rounded up, at most
+  // ef * kMaxEfWiden.
   static constexpr size_t kMaxEfWiden = 4;
 
   Database(std::string path, const DatabaseOptions& options);
