@@ -21,9 +21,9 @@ std::string Quote(std::string_view id) {
 
 void CheckParam(std::optional<uint32_t> v, uint32_t lo, uint32_t hi, const char* name) {
   if (v && (*v < lo || *v > hi))
-    Throw(ErrorCode::kInvalidArgument, std::string(name) + " must be between " +
-                                           std::to_string(lo) + " and " + std::to_string(hi) +
-                                           ", got " + std::to_string(*v));
+    Throw(ErrorCode::kInvalidArgument, std::string(name) + " must be between " + std::to_string(lo) +
+                                           " and " + std::to_string(hi) + ", got " +
+                                           std::to_string(*v));
 }
 
 }  // namespace
@@ -31,7 +31,8 @@ void CheckParam(std::optional<uint32_t> v, uint32_t lo, uint32_t hi, const char*
 Database::Database(std::string path, const DatabaseOptions& options)
     : path_(std::move(path)), pool_(options.threads) {
   if (!options.dim)
-    Throw(ErrorCode::kInvalidArgument, "no database at " + path_ + ": pass dim=... to create one");
+    Throw(ErrorCode::kInvalidArgument,
+          "no database at " + path_ + ": pass dim=... to create one");
   CheckParam(options.dim, 1, 65536, "dim");
   CheckParam(options.m, 2, 256, "m");
   CheckParam(options.ef_construction, 1, 100000, "ef_construction");
@@ -165,8 +166,7 @@ void Database::AddMany(std::vector<PutEntry> entries) {
 void Database::UpsertMany(std::vector<PutEntry> entries) {
   std::unique_lock lk(mu_);
   for (const PutEntry& e : entries)
-    if (!e.vector)
-      Throw(ErrorCode::kInvalidArgument, "upsert of " + Quote(e.id) + " needs a vector");
+    if (!e.vector) Throw(ErrorCode::kInvalidArgument, "upsert of " + Quote(e.id) + " needs a vector");
   ValidatePuts(entries, false, false);
   ApplyPuts(entries);
 }
