@@ -5,6 +5,7 @@
 // matching set is >= 0.95 at selectivities 50%, 10%, 1% and 0.1% on
 // clustered data, whichever strategy the planner picks.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -24,8 +25,13 @@
 namespace herondb {
 namespace {
 
+// A fresh directory path per process and name (ctest runs tests of this
+// binary in parallel processes, and databases persist).
 std::string TempPath(const std::string& name) {
-  return (std::filesystem::path(::testing::TempDir()) / ("herondb_db_filter_" + name)).string();
+  auto path = std::filesystem::path(::testing::TempDir()) /
+              ("herondb_db_filter_" + name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(path);
+  return path.string();
 }
 
 // Gaussian blobs around `clusters` fixed centres; row i's cluster is

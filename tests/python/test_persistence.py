@@ -305,3 +305,25 @@ def test_quantize_switched_off_at_run_time_is_reencoded_on_open(tmp_path):
     again = herondb.Database(path)
     assert again.quantized_search  # quantize=True is the stored setting
     again.close()
+
+
+def test_filters_and_counts_work_after_reopen_and_compact(tmp_path):
+    path = str(tmp_path / "db")
+    db = herondb.Database(path, dim=4)
+    db.add_many([f"f{i}" for i in range(3000)], np.random.default_rng(4).random((3000, 4)) + 0.1,
+                [{"g": i % 10, "x": i} for i in range(3000)])
+    db.save()
+    db.add("late", [1, 1, 1, 1], {"g": 3, "x": -1})  # in the log only
+    db.close()
+    db = herondb.Database(path)
+    assert db.count({"g": 3}) == 301
+    assert db.count({"x": {"$lt": 0}}) == 1
+    assert all(r.metadata["g"] == 3 for r in db.search([1, 1, 1, 1], k=20, where_filter={"g": 3}))
+    db.delete_many([f"f{i}" for i in range(0, 3000, 2)])
+    db.compact()
+    assert db.count({"g": 3}) == 301  # i % 10 == 3 means i is odd: none deleted
+    assert db.count({"g": 4}) == 0  # every even i is gone
+    assert db.count() == 1501
+    hits = db.search([1, 1, 1, 1], k=5, where_filter={"g": {"$in": [1, 3]}})
+    assert len(hits) == 5 and all(r.metadata["g"] in (1, 3) for r in hits)
+    db.close()

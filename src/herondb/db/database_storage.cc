@@ -161,6 +161,7 @@ void Database::Load(uint64_t generation, const DatabaseOptions& options) {
     if (!id_to_slot_.emplace(slot_ids_[s], s).second)
       Throw(ErrorCode::kCorruption, snap + ": id '" + slot_ids_[s] + "' is live in two slots");
   }
+  RebuildMetaIndex();
   generation_ = generation;
   const std::string log_path = JoinPath(path_, LogFileName(generation));
   uint64_t valid_end = 0;
@@ -335,6 +336,7 @@ void Database::Compact() {
   slot_ids_ = std::move(ids);
   slot_meta_ = std::move(metas);
   id_to_slot_ = std::move(map);
+  RebuildMetaIndex();
   RemapVectors();
 }
 
