@@ -10,6 +10,8 @@ import threading
 import numpy as np
 import pytest
 
+import herondb
+
 from conftest import clustered, ref_distances
 
 N_READERS = 4
@@ -219,3 +221,41 @@ def test_concurrent_writers_from_several_threads_all_land(make_db):
     verify = getattr(db, "_verify", None)
     if verify is not None:
         assert verify() == ""
+
+
+def test_searches_run_safely_beside_saves_and_compactions(tmp_path):
+    rng = np.random.default_rng(21)
+    db = herondb.Database(str(tmp_path / "db"), dim=16)
+    vecs = rng.standard_normal((4000, 16)).astype(np.float32)
+    db.add_many([f"s{i}" for i in range(4000)], vecs)
+    stop = threading.Event()
+    errors: list = []
+
+    def reader():
+        q = rng.standard_normal(16).astype(np.float32)
+        while not stop.is_set():
+            try:
+                hits = db.search(q, k=5)
+                assert len(hits) == 5
+                assert all(h.distance <= hits[-1].distance for h in hits)
+            except Exception as e:  # noqa: BLE001 - collected for the assertion below
+                errors.append(e)
+                return
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        for round_ in range(4):
+            db.delete_many([f"s{i}" for i in range(round_, 4000, 7)])
+            db.add_many([f"n{round_}-{i}" for i in range(200)], rng.standard_normal((200, 16)))
+            db.save()
+            db.compact()
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert not errors, errors[:3]
+    assert db.deleted_count == 0
+    db.verify()
+    db.close()
