@@ -58,7 +58,7 @@ Database::~Database() = default;
 
 size_t Database::size() const {
   std::shared_lock lk(mu_);
-  return id_to_slot_.size();
+  return ids_.live();
 }
 size_t Database::deleted_count() const {
   std::shared_lock lk(mu_);
@@ -70,7 +70,7 @@ size_t Database::total_slots() const {
 }
 bool Database::Contains(std::string_view id) const {
   std::shared_lock lk(mu_);
-  return id_to_slot_.find(std::string(id)) != id_to_slot_.end();
+  return ids_.Find(id).has_value();
 }
 
 void Database::ValidateVector(const float* v, std::string_view what) const {
@@ -93,7 +93,7 @@ void Database::ValidatePuts(const std::vector<PutEntry>& entries, bool require_n
   if (require_new) seen.reserve(entries.size());
   for (const PutEntry& e : entries) {
     if (e.id.empty()) Throw(ErrorCode::kInvalidArgument, "id must be a non-empty string");
-    bool exists = id_to_slot_.count(e.id) > 0;
+    bool exists = ids_.Find(e.id).has_value();
     if (require_new) {
       if (exists) Throw(ErrorCode::kAlreadyExists, "id " + Quote(e.id) + " already exists");
       if (!seen.insert(e.id).second)
@@ -117,12 +117,12 @@ void Database::ApplyPuts(const std::vector<PutEntry>& entries) {
   for (size_t i = 0; i < entries.size(); ++i) {
     if (last[entries[i].id] != i) continue;
     const PutEntry& e = entries[i];
-    auto it = id_to_slot_.find(e.id);
-    if (it == id_to_slot_.end()) {
+    std::optional<uint32_t> found = ids_.Find(e.id);
+    if (!found) {
       fresh.push_back(i);
       continue;
     }
-    uint32_t slot = it->second;
+    uint32_t slot = *found;
     if (e.vector) index_->UpdateVector(slot, e.vector);
     if (e.set_metadata) {
       meta_index_.Erase(slot, slot_meta_[slot].get());
@@ -135,15 +135,15 @@ void Database::ApplyPuts(const std::vector<PutEntry>& entries) {
   for (size_t j = 0; j < fresh.size(); ++j)
     std::copy_n(entries[fresh[j]].vector, dim_, rows.data() + j * dim_);
   // Reserve everything first so a failed allocation changes nothing.
-  id_to_slot_.reserve(id_to_slot_.size() + fresh.size());
-  slot_ids_.reserve(index_->size() + fresh.size());
+  size_t id_bytes = 0;
+  for (size_t j : fresh) id_bytes += entries[j].id.size();
+  ids_.Reserve(fresh.size(), id_bytes);
   slot_meta_.reserve(index_->size() + fresh.size());
   uint32_t first = index_->AddBatch(rows.data(), fresh.size(), &pool_);
   for (size_t j = 0; j < fresh.size(); ++j) {
     const PutEntry& e = entries[fresh[j]];
-    slot_ids_.push_back(e.id);
+    ids_.Append(e.id);
     slot_meta_.push_back(e.metadata);
-    id_to_slot_.emplace(e.id, first + static_cast<uint32_t>(j));
     meta_index_.Insert(first + static_cast<uint32_t>(j), e.metadata.get());
   }
 }
@@ -151,7 +151,7 @@ void Database::ApplyPuts(const std::vector<PutEntry>& entries) {
 void Database::ApplyDeletes(const std::vector<uint32_t>& slots) {
   for (uint32_t s : slots) {
     if (index_->IsDeleted(s)) continue;
-    id_to_slot_.erase(slot_ids_[s]);
+    ids_.Kill(s);
     index_->MarkDeleted(s);
     meta_index_.Erase(s, slot_meta_[s].get());
     slot_meta_[s].reset();
@@ -216,8 +216,8 @@ size_t Database::DeleteMany(const std::vector<std::string>& ids) {
     CheckWritable();
     std::unordered_set<uint32_t> seen;
     for (const std::string& id : ids) {
-      auto it = id_to_slot_.find(id);
-      if (it != id_to_slot_.end() && seen.insert(it->second).second) slots.push_back(it->second);
+      std::optional<uint32_t> slot = ids_.Find(id);
+      if (slot && seen.insert(*slot).second) slots.push_back(*slot);
     }
     if (slots.empty()) return 0;
     LogDeletes(slots);
@@ -229,19 +229,19 @@ size_t Database::DeleteMany(const std::vector<std::string>& ids) {
 
 void Database::Get(std::string_view id, std::vector<float>* vector, ValuePtr* metadata) const {
   std::shared_lock lk(mu_);
-  auto it = id_to_slot_.find(std::string(id));
-  if (it == id_to_slot_.end()) Throw(ErrorCode::kNotFound, "id " + Quote(id) + " not found");
-  const float* v = index_->vector(it->second);
+  std::optional<uint32_t> slot = ids_.Find(id);
+  if (!slot) Throw(ErrorCode::kNotFound, "id " + Quote(id) + " not found");
+  const float* v = index_->vector(*slot);
   vector->assign(v, v + dim_);
-  *metadata = slot_meta_[it->second];
+  *metadata = slot_meta_[*slot];
 }
 
 std::vector<std::string> Database::Ids() const {
   std::shared_lock lk(mu_);
   std::vector<std::string> out;
-  out.reserve(id_to_slot_.size());
-  for (uint32_t s = 0; s < slot_ids_.size(); ++s)
-    if (!index_->IsDeleted(s)) out.push_back(slot_ids_[s]);
+  out.reserve(ids_.live());
+  for (uint32_t s = 0; s < ids_.slots(); ++s)
+    if (!index_->IsDeleted(s)) out.emplace_back(ids_.id(s));
   return out;
 }
 
@@ -312,7 +312,7 @@ void Database::SearchLocked(const float* query, size_t k, size_t ef, const Filte
   out->reserve(found->size());
   for (const Neighbor& n : *found) {
     if (max_distance && !(n.distance <= *max_distance)) break;
-    out->push_back({slot_ids_[n.slot], n.distance, slot_meta_[n.slot]});
+    out->push_back({std::string(ids_.id(n.slot)), n.distance, slot_meta_[n.slot]});
   }
 }
 
@@ -364,7 +364,7 @@ Database::FilterExplain Database::ExplainFilter(const Filter* filter, size_t k,
 
 size_t Database::Count(const Filter* filter) const {
   std::shared_lock lk(mu_);
-  if (!filter || filter->matches_all()) return id_to_slot_.size();
+  if (!filter || filter->matches_all()) return ids_.live();
   if (std::optional<size_t> n = meta_index_.Count(*filter)) return *n;
   size_t count = 0;
   if (std::optional<MetaIndex::Candidates> cands = meta_index_.Plan(*filter)) {
@@ -379,7 +379,7 @@ size_t Database::Count(const Filter* filter) const {
 DatabaseStats Database::Stats() const {
   std::shared_lock lk(mu_);
   DatabaseStats st;
-  st.num_vectors = id_to_slot_.size();
+  st.num_vectors = ids_.live();
   st.num_deleted = index_->deleted_count();
   st.graph = index_->Stats();
   st.uses_brute_force = UseBruteForce();
@@ -394,14 +394,16 @@ std::string Database::Verify() const {
   std::shared_lock lk(mu_);
   std::string err = index_->Verify();
   if (!err.empty()) return err;
-  if (slot_ids_.size() != index_->size() || slot_meta_.size() != index_->size())
+  if (ids_.slots() != index_->size() || slot_meta_.size() != index_->size())
     return "id map and index disagree on the slot count";
-  if (id_to_slot_.size() != index_->live_count()) return "id map and index disagree on live count";
+  if (ids_.live() != index_->live_count()) return "id map and index disagree on live count";
   if (meta_index_.size() != index_->live_count())
     return "metadata index and index disagree on live count";
-  for (const auto& [id, slot] : id_to_slot_)
-    if (slot >= slot_ids_.size() || slot_ids_[slot] != id || index_->IsDeleted(slot))
-      return "id " + Quote(id) + " maps to a wrong slot";
+  for (uint32_t s = 0; s < ids_.slots(); ++s) {
+    std::optional<uint32_t> found = ids_.Find(ids_.id(s));
+    if (index_->IsDeleted(s) ? found == s : found != s)
+      return "id " + Quote(ids_.id(s)) + " maps to a wrong slot";
+  }
   return "";
 }
 

@@ -51,6 +51,7 @@
 
 #include "herondb/common/thread_pool.h"
 #include "herondb/db/db_snapshot.h"
+#include "herondb/db/id_map.h"
 #include "herondb/index/hnsw.h"
 #include "herondb/meta/meta_index.h"
 #include "herondb/meta/value.h"
@@ -271,10 +272,9 @@ class Database {
 
   mutable std::shared_mutex mu_;
   std::unique_ptr<HnswIndex> index_;
-  std::unordered_map<std::string, uint32_t> id_to_slot_;  // live ids only
-  std::vector<std::string> slot_ids_;                     // per slot (kept after delete)
-  std::vector<ValuePtr> slot_meta_;                       // per slot; null when none
-  MetaIndex meta_index_;                                  // metadata of the live slots
+  IdMap ids_;                        // every slot's id (kept after delete); lookup of live ids
+  std::vector<ValuePtr> slot_meta_;  // per slot; null when none
+  MetaIndex meta_index_;             // metadata of the live slots
   mutable ThreadPool pool_;
 };
 

@@ -60,7 +60,7 @@ void Database::ExportJson(const std::string& file, bool pretty) const {
   buf += nl;
   buf += in1 + "\"dim\"" + sep + std::to_string(dim_) + "," + nl;
   buf += in1 + "\"metric\"" + sep + "\"" + MetricName(metric_) + "\"," + nl;
-  buf += in1 + "\"count\"" + sep + std::to_string(id_to_slot_.size()) + "," + nl;
+  buf += in1 + "\"count\"" + sep + std::to_string(ids_.live()) + "," + nl;
   buf += in1 + "\"records\"" + sep + "[";
   bool first = true;
   for (uint32_t s = 0; s < index_->size(); ++s) {
@@ -69,7 +69,7 @@ void Database::ExportJson(const std::string& file, bool pretty) const {
     first = false;
     buf += nl;
     buf += in2 + "{" + nl + in3 + "\"id\"" + sep;
-    AppendJsonString(slot_ids_[s], &buf);
+    AppendJsonString(ids_.id(s), &buf);
     buf += std::string(",") + nl + in3 + "\"vector\"" + sep + "[";
     const float* v = index_->vector(s);
     for (uint32_t i = 0; i < dim_; ++i) {

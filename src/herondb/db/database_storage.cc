@@ -61,7 +61,7 @@ void Database::LogPuts(PutOp op, const std::vector<PutEntry>& entries) {
 void Database::LogDeletes(const std::vector<uint32_t>& slots) {
   std::vector<std::string_view> ids;
   ids.reserve(slots.size());
-  for (uint32_t s : slots) ids.push_back(slot_ids_[s]);
+  for (uint32_t s : slots) ids.push_back(ids_.id(s));
   EncodeDeleteRecord(ids, &scratch_record_);
   log_->AddRecord(static_cast<uint8_t>(LogRecordType::kDelete), scratch_record_, false);
   dirty_ = true;
@@ -120,7 +120,7 @@ void Database::Create(const DatabaseOptions& options) {
   RemoveObsoleteFiles(env_, path_, 0);
   generation_ = 0;
   DbParams p{dim_, metric_, params_, quantize_};
-  SwitchGeneration({&p, index_.get(), &slot_ids_, &slot_meta_});
+  SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_});
 }
 
 void Database::Load(uint64_t generation, const DatabaseOptions& options) {
@@ -142,7 +142,6 @@ void Database::Load(uint64_t generation, const DatabaseOptions& options) {
                                            MetricName(st.params.metric) + "', not '" +
                                            MetricName(*options.metric) + "'");
   // Fresh state (a read-only retry may come here twice).
-  id_to_slot_.clear();
   dirty_ = false;
   dim_ = st.params.dim;
   metric_ = st.params.metric;
@@ -150,16 +149,17 @@ void Database::Load(uint64_t generation, const DatabaseOptions& options) {
   quantize_ = st.params.quantize;
   index_ = std::move(st.index);
   quantized_search_.store(index_->quantized(), std::memory_order_release);
-  slot_ids_ = std::move(st.ids);
+  ids_ = std::move(st.ids);
   slot_meta_ = std::move(st.metadata);
-  id_to_slot_.reserve(index_->live_count());
-  for (uint32_t s = 0; s < slot_ids_.size(); ++s) {
+  ids_.ReserveLive(index_->live_count());
+  for (uint32_t s = 0; s < ids_.slots(); ++s) {
     if (index_->IsDeleted(s)) {
       slot_meta_[s].reset();
       continue;
     }
-    if (!id_to_slot_.emplace(slot_ids_[s], s).second)
-      Throw(ErrorCode::kCorruption, snap + ": id '" + slot_ids_[s] + "' is live in two slots");
+    if (!ids_.Revive(s))
+      Throw(ErrorCode::kCorruption,
+            snap + ": id '" + std::string(ids_.id(s)) + "' is live in two slots");
   }
   RebuildMetaIndex();
   generation_ = generation;
@@ -208,10 +208,9 @@ void Database::Replay(const std::string& log_path, uint64_t generation, uint64_t
         DecodeDeleteRecord(payload, &ids);
         std::vector<uint32_t> slots;
         for (const std::string& id : ids) {
-          auto it = id_to_slot_.find(id);
-          if (it == id_to_slot_.end())
-            Throw(ErrorCode::kCorruption, "deletes unknown id '" + id + "'");
-          slots.push_back(it->second);
+          std::optional<uint32_t> slot = ids_.Find(id);
+          if (!slot) Throw(ErrorCode::kCorruption, "deletes unknown id '" + id + "'");
+          slots.push_back(*slot);
         }
         ApplyDeletes(slots);
       } else {
@@ -296,7 +295,7 @@ void Database::Save() {
   CheckWritable();
   if (!dirty_) return;
   DbParams p{dim_, metric_, params_, quantize_};
-  SwitchGeneration({&p, index_.get(), &slot_ids_, &slot_meta_});
+  SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_});
   RemapVectors();
 }
 
@@ -306,20 +305,20 @@ void Database::Compact() {
   if (index_->deleted_count() == 0) {
     if (!dirty_) return;
     DbParams p{dim_, metric_, params_, quantize_};
-    SwitchGeneration({&p, index_.get(), &slot_ids_, &slot_meta_});
+    SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_});
     RemapVectors();
     return;
   }
   const size_t n = index_->live_count();
   std::vector<float> rows(n * dim_);
-  std::vector<std::string> ids;
+  IdMap ids;
   std::vector<ValuePtr> metas;
-  ids.reserve(n);
+  ids.Reserve(n, ids_.bytes().size());
   metas.reserve(n);
   for (uint32_t s = 0; s < index_->size(); ++s) {
     if (index_->IsDeleted(s)) continue;
-    std::copy_n(index_->vector(s), dim_, rows.data() + ids.size() * dim_);
-    ids.push_back(slot_ids_[s]);
+    std::copy_n(index_->vector(s), dim_, rows.data() + metas.size() * dim_);
+    ids.Append(ids_.id(s));
     metas.push_back(slot_meta_[s]);
   }
   auto fresh = std::make_unique<HnswIndex>(dim_, metric_, params_);
@@ -329,13 +328,9 @@ void Database::Compact() {
   std::vector<float>().swap(rows);
   DbParams p{dim_, metric_, params_, quantize_};
   SwitchGeneration({&p, fresh.get(), &ids, &metas});
-  std::unordered_map<std::string, uint32_t> map;
-  map.reserve(n);
-  for (uint32_t s = 0; s < ids.size(); ++s) map.emplace(ids[s], s);
   index_ = std::move(fresh);
-  slot_ids_ = std::move(ids);
+  ids_ = std::move(ids);
   slot_meta_ = std::move(metas);
-  id_to_slot_ = std::move(map);
   RebuildMetaIndex();
   RemapVectors();
 }

@@ -138,8 +138,8 @@ uint64_t WriteDbSnapshot(Env* env, const std::string& path, uint64_t generation,
     AddArray(&w, kSqsc, q->scales().data(), p.dim);
     AddArray(&w, kSqcd, q->codes().data(), n * p.dim);
   }
-  AddStrings(&w, kIdof, kIdby, n,
-             [&](size_t i, std::string*) { return std::string_view((*state.ids)[i]); });
+  AddArray(&w, kIdof, state.ids->offsets().data(), n + 1);
+  w.AddSection(kIdby, state.ids->bytes().data(), state.ids->bytes().size());
   AddStrings(&w, kMtof, kMtby, n, [&](size_t i, std::string* buf) {
     buf->clear();
     if (const ValuePtr& m = (*state.metadata)[i]) EncodeValue(*m, buf);
@@ -239,11 +239,17 @@ LoadedDbState LoadDbSnapshot(const SnapshotReader& reader) {
     }
   }
 
-  st.ids.resize(n);
-  L.Strings(kIdof, kIdby, "IDS", n, [&](uint64_t i, std::string_view s) {
-    if (s.empty()) L.Corrupt("slot " + std::to_string(i) + " has an empty id");
-    st.ids[i] = std::string(s);
-  });
+  {
+    const uint64_t* offs = L.Array<uint64_t>(kIdof, "IDOF", n + 1);
+    std::span<const char> bytes = L.Need(kIdby, "IDBY");
+    if (offs[0] != 0 || offs[n] != bytes.size()) L.Corrupt("id offsets do not span IDBY");
+    for (uint64_t i = 0; i < n; ++i)
+      if (offs[i + 1] <= offs[i])
+        L.Corrupt("slot " + std::to_string(i) + " has an empty or misplaced id");
+    st.ids =
+        IdMap(std::vector<uint64_t>(offs, offs + n + 1), std::string(bytes.data(), bytes.size()));
+  }
+
   st.metadata.resize(n);
   L.Strings(kMtof, kMtby, "METADATA", n, [&](uint64_t i, std::string_view s) {
     if (s.empty()) return;

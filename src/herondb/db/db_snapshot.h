@@ -38,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "herondb/db/id_map.h"
 #include "herondb/index/hnsw.h"
 #include "herondb/meta/value.h"
 #include "herondb/storage/env.h"
@@ -56,7 +57,7 @@ struct DbParams {
 struct DbStateView {
   const DbParams* params;
   const HnswIndex* index;
-  const std::vector<std::string>* ids;    // per slot
+  const IdMap* ids;                       // per slot
   const std::vector<ValuePtr>* metadata;  // per slot
 };
 
@@ -64,7 +65,7 @@ struct DbStateView {
 struct LoadedDbState {
   DbParams params;
   std::unique_ptr<HnswIndex> index;
-  std::vector<std::string> ids;
+  IdMap ids;  // no slot live yet: the caller revives the live ones
   std::vector<ValuePtr> metadata;
 };
 
