@@ -506,20 +506,24 @@ def cmd_export(args: argparse.Namespace, out: Output) -> int:
             raise UsageError("--npy needs --ids-out IDS.txt|IDS.json (the row order of the vectors)")
         if args.pretty:
             raise UsageError("--pretty applies to JSON output only")
+    json_file = str(args.file) if args.file is not None else ""
+    ids_file = str(args.ids_out) if args.ids_out is not None else ""
+    meta_path: Optional[str] = args.metadata_out
     db = _open(args.path, read_only=True)
+    written: List[str]
     try:
         start = time.perf_counter()
         if args.npy is None:
-            with out.spinner(f"exporting to {os.path.basename(args.file)}"):
-                db.export_json(args.file, pretty=args.pretty)
+            with out.spinner(f"exporting to {os.path.basename(json_file)}"):
+                db.export_json(json_file, pretty=args.pretty)
             count = len(db)
-            written = [args.file]
+            written = [json_file]
         else:
             ids = db.ids()
             count = len(ids)
             matrix = np.lib.format.open_memmap(args.npy, mode="w+", dtype=np.float32,
                                                shape=(count, db.dim))
-            meta_file = open(args.metadata_out, "w", encoding="utf-8") if args.metadata_out else None
+            meta_file = open(meta_path, "w", encoding="utf-8") if meta_path else None
             try:
                 with out.progress(count, "exporting") as bar:
                     for row, (_, vec, meta) in enumerate(_export_records(db, ids)):
@@ -532,8 +536,8 @@ def cmd_export(args: argparse.Namespace, out: Output) -> int:
                 del matrix
                 if meta_file is not None:
                     meta_file.close()
-            _ids_writer(args.ids_out, ids)
-            written = [args.npy, args.ids_out] + ([args.metadata_out] if args.metadata_out else [])
+            _ids_writer(ids_file, ids)
+            written = [args.npy, ids_file] + ([meta_path] if meta_path else [])
         seconds = time.perf_counter() - start
     finally:
         db.close()
