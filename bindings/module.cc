@@ -92,8 +92,8 @@ struct PySearchResult {
 nb::list ToPyHits(std::vector<SearchHit>& hits) {
   nb::list out;
   for (SearchHit& h : hits) {
-    auto* r = new PySearchResult{nb::str(h.id.data(), h.id.size()), h.distance,
-                                 FromMetadata(h.metadata)};
+    auto* r =
+        new PySearchResult{nb::str(h.id.data(), h.id.size()), h.distance, FromMetadata(h.metadata)};
     out.append(nb::cast(r, nb::rv_policy::take_ownership));
   }
   return out;
@@ -101,7 +101,8 @@ nb::list ToPyHits(std::vector<SearchHit>& hits) {
 
 std::optional<size_t> CheckEf(std::optional<int64_t> ef) {
   if (!ef) return std::nullopt;
-  if (*ef < 1) throw nb::value_error(("ef_search must be >= 1, got " + std::to_string(*ef)).c_str());
+  if (*ef < 1)
+    throw nb::value_error(("ef_search must be >= 1, got " + std::to_string(*ef)).c_str());
   return static_cast<size_t>(*ef);
 }
 size_t CheckK(int64_t k) {
@@ -128,9 +129,8 @@ const Filter* Ptr(const std::optional<Filter>& f) { return f ? &*f : nullptr; }
 std::optional<uint32_t> OptU32(std::optional<int64_t> v, const char* name) {
   if (!v) return std::nullopt;
   if (*v < 1 || *v > 0xFFFFFFFFll)
-    throw nb::value_error((std::string(name) + " must be a positive integer, got " +
-                           std::to_string(*v))
-                              .c_str());
+    throw nb::value_error(
+        (std::string(name) + " must be a positive integer, got " + std::to_string(*v)).c_str());
   return static_cast<uint32_t>(*v);
 }
 
@@ -138,10 +138,12 @@ std::optional<uint32_t> OptU32(std::optional<int64_t> v, const char* name) {
 // that close() while another thread is inside a call is safe.
 class PyDatabase {
  public:
-  PyDatabase(const std::string& path, std::optional<int64_t> dim,
-             std::optional<std::string> metric, std::optional<int64_t> m,
-             std::optional<int64_t> ef_construction, bool quantize) {
+  PyDatabase(const std::string& path, std::optional<int64_t> dim, std::optional<std::string> metric,
+             std::optional<int64_t> m, std::optional<int64_t> ef_construction, bool quantize,
+             bool read_only, bool sync) {
     DatabaseOptions o;
+    o.read_only = read_only;
+    o.sync = sync;
     o.dim = OptU32(dim, "dim");
     if (metric) o.metric = ParseMetric(*metric);
     o.m = OptU32(m, "m");
@@ -156,6 +158,13 @@ class PyDatabase {
     return db_;
   }
   void Close() { db_.reset(); }
+  // Runs fn on the database without the GIL.
+  template <typename Fn>
+  void Blocking(Fn&& fn) {
+    auto db = this->db();
+    nb::gil_scoped_release nogil;
+    fn(*db);
+  }
   bool closed() const { return !db_; }
 
   void Add(nb::handle id, nb::handle vector, nb::handle metadata, bool upsert) {
@@ -354,7 +363,8 @@ NB_MODULE(_core, m) {
 
   nb::class_<PySearchResult>(m, "SearchResult",
                              "One search hit: id, distance and metadata; also a 3-tuple.")
-      .def(nb::init<nb::object, double, nb::object>(), "id"_a, "distance"_a, "metadata"_a = nb::none())
+      .def(nb::init<nb::object, double, nb::object>(), "id"_a, "distance"_a,
+           "metadata"_a = nb::none())
       .def_ro("id", &PySearchResult::id, "The matched vector's id.")
       .def_ro("distance", &PySearchResult::distance, "Distance to the query (lower is closer).")
       .def_ro("metadata", &PySearchResult::metadata, "The matched vector's metadata, or None.")
@@ -368,7 +378,8 @@ NB_MODULE(_core, m) {
              if (nb::isinstance<nb::tuple>(other)) return r.AsTuple().equal(other);
              return false;
            })
-      .def("__hash__", [](const PySearchResult& r) { return nb::hash(nb::make_tuple(r.id, r.distance)); })
+      .def("__hash__",
+           [](const PySearchResult& r) { return nb::hash(nb::make_tuple(r.id, r.distance)); })
       .def("__repr__", [](const PySearchResult& r) {
         return nb::str("SearchResult(id={!r}, distance={!r}, metadata={!r})")
             .format(r.id, r.distance, r.metadata);
@@ -376,11 +387,29 @@ NB_MODULE(_core, m) {
 
   nb::class_<PyDatabase>(m, "_Database")
       .def(nb::init<const std::string&, std::optional<int64_t>, std::optional<std::string>,
-                    std::optional<int64_t>, std::optional<int64_t>, bool>(),
+                    std::optional<int64_t>, std::optional<int64_t>, bool, bool, bool>(),
            "path"_a, "dim"_a = nb::none(), "metric"_a = nb::none(), "m"_a = nb::none(),
-           "ef_construction"_a = nb::none(), "quantize"_a = false)
+           "ef_construction"_a = nb::none(), "quantize"_a = false, "read_only"_a = false,
+           "sync"_a = false)
+      .def_prop_ro("read_only", [](PyDatabase& d) { return d.db()->read_only(); })
+      .def("save", [](PyDatabase& d) { d.Blocking([](Database& db) { db.Save(); }); })
+      .def("compact", [](PyDatabase& d) { d.Blocking([](Database& db) { db.Compact(); }); })
+      .def("verify", [](PyDatabase& d) { d.Blocking([](Database& db) { db.VerifyFiles(); }); })
+      .def(
+          "export_json",
+          [](PyDatabase& d, const std::string& path, bool pretty) {
+            d.Blocking([&](Database& db) { db.ExportJson(path, pretty); });
+          },
+          "path"_a, "pretty"_a = false)
+      .def(
+          "import_json",
+          [](PyDatabase& d, const std::string& path) {
+            d.Blocking([&](Database& db) { db.ImportJson(path); });
+          },
+          "path"_a)
       .def_prop_ro("dim", [](PyDatabase& d) { return d.db()->dim(); })
-      .def_prop_ro("metric", [](PyDatabase& d) { return std::string(MetricName(d.db()->metric())); })
+      .def_prop_ro("metric",
+                   [](PyDatabase& d) { return std::string(MetricName(d.db()->metric())); })
       .def_prop_ro("m", [](PyDatabase& d) { return d.db()->m(); })
       .def_prop_ro("ef_construction", [](PyDatabase& d) { return d.db()->ef_construction(); })
       .def_prop_ro("path", [](PyDatabase& d) { return d.db()->path(); })
@@ -389,17 +418,32 @@ NB_MODULE(_core, m) {
       .def_prop_ro("quantized_search", [](PyDatabase& d) { return d.db()->quantized_search(); })
       .def_prop_ro("closed", &PyDatabase::closed)
       .def("close", &PyDatabase::Close)
-      .def("add", [](PyDatabase& d, nb::handle id, nb::handle v, nb::handle meta) { d.Add(id, v, meta, false); },
-           "id"_a, "vector"_a, "metadata"_a = nb::none())
-      .def("upsert", [](PyDatabase& d, nb::handle id, nb::handle v, nb::handle meta) { d.Add(id, v, meta, true); },
-           "id"_a, "vector"_a, "metadata"_a = nb::none())
-      .def("add_many",
-           [](PyDatabase& d, nb::handle ids, nb::handle v, nb::handle metas) { d.AddMany(ids, v, metas, false); },
-           "ids"_a, "vectors"_a, "metadatas"_a = nb::none())
-      .def("upsert_many",
-           [](PyDatabase& d, nb::handle ids, nb::handle v, nb::handle metas) { d.AddMany(ids, v, metas, true); },
-           "ids"_a, "vectors"_a, "metadatas"_a = nb::none())
-      .def("update", &PyDatabase::Update, "id"_a, "vector"_a = nb::none(), "metadata"_a = nb::none())
+      .def(
+          "add",
+          [](PyDatabase& d, nb::handle id, nb::handle v, nb::handle meta) {
+            d.Add(id, v, meta, false);
+          },
+          "id"_a, "vector"_a, "metadata"_a = nb::none())
+      .def(
+          "upsert",
+          [](PyDatabase& d, nb::handle id, nb::handle v, nb::handle meta) {
+            d.Add(id, v, meta, true);
+          },
+          "id"_a, "vector"_a, "metadata"_a = nb::none())
+      .def(
+          "add_many",
+          [](PyDatabase& d, nb::handle ids, nb::handle v, nb::handle metas) {
+            d.AddMany(ids, v, metas, false);
+          },
+          "ids"_a, "vectors"_a, "metadatas"_a = nb::none())
+      .def(
+          "upsert_many",
+          [](PyDatabase& d, nb::handle ids, nb::handle v, nb::handle metas) {
+            d.AddMany(ids, v, metas, true);
+          },
+          "ids"_a, "vectors"_a, "metadatas"_a = nb::none())
+      .def("update", &PyDatabase::Update, "id"_a, "vector"_a = nb::none(),
+           "metadata"_a = nb::none())
       .def("search", &PyDatabase::Search, "vector"_a, "k"_a = 10, "ef_search"_a = nb::none(),
            "where_filter"_a = nb::none(), "max_distance"_a = nb::none())
       .def("search_many", &PyDatabase::SearchMany, "vectors"_a, "k"_a = 10,

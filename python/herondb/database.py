@@ -26,6 +26,13 @@ class Database(_core._Database):
     small). Create one with ``Database(path, dim=384)``; reopen it later with
     ``Database(path)``, which detects the dimension, metric and graph
     parameters. See the package documentation for every method.
+
+    ``read_only=True`` opens an existing database without taking its write
+    lock (any number of readers beside one writer); it sees the state as of
+    opening and every mutating call raises ValueError. ``sync=True`` makes
+    every mutating call fsync the write-ahead log before returning, so that
+    it survives power loss, not just a killed process (concurrent writers
+    share one fsync).
     """
 
     def __init__(
@@ -36,13 +43,17 @@ class Database(_core._Database):
         m: Optional[int] = None,
         ef_construction: Optional[int] = None,
         quantize: bool = False,
+        *,
+        read_only: bool = False,
+        sync: bool = False,
     ) -> None:
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
         if metric is not None and not isinstance(metric, str):
             raise TypeError(f"metric must be a str, got {type(metric).__name__}")
-        if not isinstance(quantize, bool):
-            raise TypeError(f"quantize must be a bool, got {type(quantize).__name__}")
+        for name, flag in (("quantize", quantize), ("read_only", read_only), ("sync", sync)):
+            if not isinstance(flag, bool):
+                raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
         super().__init__(
             os.fspath(path),
             _check_int("dim", dim),
@@ -50,13 +61,21 @@ class Database(_core._Database):
             _check_int("m", m),
             _check_int("ef_construction", ef_construction),
             quantize,
+            read_only,
+            sync,
         )
 
     def __enter__(self) -> "Database":
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        # Leaving a with block saves (a snapshot, then the log starts over);
+        # everything acknowledged is in the write-ahead log regardless.
+        try:
+            if not self.closed and not self.read_only:
+                self.save()
+        finally:
+            self.close()
 
     def __repr__(self) -> str:
         if self.closed:
@@ -67,15 +86,39 @@ class Database(_core._Database):
         )
 
     def save(self) -> None:
-        """Write a snapshot of the database to its directory."""
-        raise NotImplementedError(
-            "save() is not implemented yet: durable storage is tracked by the storage issue; "
-            "this build keeps databases in memory"
-        )
+        """Write a snapshot, make it durable (fsync) and start an empty log.
+
+        Costs next to nothing when nothing changed since the last snapshot.
+        Raises StorageError (an OSError and a ValueError) on I/O failure,
+        leaving the database as it was.
+        """
+        super().save()
 
     def compact(self) -> None:
-        """Rebuild the index from live vectors only, reclaiming deleted slots."""
-        raise NotImplementedError("compact() arrives with durable storage")
+        """Rebuild the graph from live vectors only and save the result.
+
+        Afterwards ``deleted_count == 0`` and ``total_slots == len(db)``.
+        """
+        super().compact()
+
+    def verify(self) -> None:
+        """Check every checksum of the files and the graph's invariants.
+
+        Raises CorruptionError naming the damaged file and offset.
+        """
+        super().verify()
+
+    def export_json(self, path: "str | os.PathLike[str]", pretty: bool = False) -> None:
+        """Write every live record to a JSON file (written whole, then renamed).
+
+        The format is ``{"dim", "metric", "count", "records": [{"id",
+        "vector", "metadata"}]}``; floats round-trip exactly.
+        """
+        super().export_json(os.fspath(path), pretty)
+
+    def import_json(self, path: "str | os.PathLike[str]") -> None:
+        """Upsert every record of a JSON export, as one all-or-nothing batch."""
+        super().import_json(os.fspath(path))
 
     def enable_quantized_search(self) -> None:
         """Switch graph traversal to SQ8 codes (not available yet)."""
@@ -83,11 +126,3 @@ class Database(_core._Database):
 
     def disable_quantized_search(self) -> None:
         """Use full-precision vectors for graph traversal (the default)."""
-
-    def export_json(self, path: str, pretty: bool = False) -> None:
-        """Write every vector and its metadata to a JSON file."""
-        raise NotImplementedError("export_json arrives with durable storage")
-
-    def import_json(self, path: str) -> None:
-        """Upsert every record of a JSON export into this database."""
-        raise NotImplementedError("import_json arrives with durable storage")

@@ -11,9 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import herondb
+
 from conftest import assert_unchanged, populated, snapshot
 
-PYTHON_DIR = Path(__file__).resolve().parents[2] / "python"
+# The folder holding the herondb package under test (the source tree with a
+# built _core, or site-packages after `pip install .`), for subprocesses.
+PYTHON_DIR = Path(herondb.__file__).resolve().parents[1]
 
 
 def _as_f32_list(values):
@@ -465,13 +469,6 @@ def test_id_with_lone_surrogate_raises_value_error_and_changes_nothing(db):
 # --- process health ------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: bindings/convert.cc AsF32 keeps numpy.ascontiguousarray and numpy.float32 in "
-    "function-local `static nb::object`s; their destructors run at process exit after "
-    "Python finalization and abort the interpreter ('PyThreadState_Get: the function must "
-    "be called with the GIL held'), exit code 134, after any non-float32 numpy input",
-)
 def test_process_exits_cleanly_after_float64_numpy_input(tmp_path):
     script = textwrap.dedent(
         f"""

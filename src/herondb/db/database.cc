@@ -6,7 +6,9 @@
 #include <unordered_set>
 
 #include "herondb/common/error.h"
+#include "herondb/db/log_records.h"
 #include "herondb/meta/filter.h"
+#include "herondb/storage/log_writer.h"
 
 namespace herondb {
 namespace {
@@ -21,30 +23,26 @@ std::string Quote(std::string_view id) {
 
 void CheckParam(std::optional<uint32_t> v, uint32_t lo, uint32_t hi, const char* name) {
   if (v && (*v < lo || *v > hi))
-    Throw(ErrorCode::kInvalidArgument, std::string(name) + " must be between " + std::to_string(lo) +
-                                           " and " + std::to_string(hi) + ", got " +
-                                           std::to_string(*v));
+    Throw(ErrorCode::kInvalidArgument, std::string(name) + " must be between " +
+                                           std::to_string(lo) + " and " + std::to_string(hi) +
+                                           ", got " + std::to_string(*v));
 }
 
 }  // namespace
 
 Database::Database(std::string path, const DatabaseOptions& options)
-    : path_(std::move(path)), pool_(options.threads) {
-  if (!options.dim)
-    Throw(ErrorCode::kInvalidArgument,
-          "no database at " + path_ + ": pass dim=... to create one");
+    : path_(std::move(path)),
+      env_(options.env ? options.env : Env::Default()),
+      read_only_(options.read_only),
+      sync_(options.sync),
+      pool_(options.threads) {
   CheckParam(options.dim, 1, 65536, "dim");
   CheckParam(options.m, 2, 256, "m");
   CheckParam(options.ef_construction, 1, 100000, "ef_construction");
-  dim_ = *options.dim;
-  metric_ = options.metric.value_or(Metric::kCosine);
-  params_.m = options.m.value_or(kDefaultM);
-  params_.ef_construction = options.ef_construction.value_or(kDefaultEfConstruction);
-  quantized_search_ = options.quantize;
   if (options.quantize)
     Throw(ErrorCode::kNotSupported,
           "quantize=True is not implemented yet (SQ8 quantization is tracked by its own issue)");
-  index_ = std::make_unique<HnswIndex>(dim_, metric_, params_);
+  OpenOrCreate(options);
 }
 
 Database::~Database() = default;
@@ -152,41 +150,65 @@ void Database::Add(PutEntry entry) {
 }
 
 void Database::AddMany(std::vector<PutEntry> entries) {
-  std::unique_lock lk(mu_);
-  ValidatePuts(entries, /*require_new=*/true, /*require_existing=*/false);
-  ApplyPuts(entries);
+  if (entries.empty()) return;
+  {
+    std::unique_lock lk(mu_);
+    CheckWritable();
+    ValidatePuts(entries, /*require_new=*/true, /*require_existing=*/false);
+    LogPuts(PutOp::kAdd, entries);
+    ApplyPuts(entries);
+  }
+  SyncIfNeeded();
 }
 
 void Database::UpsertMany(std::vector<PutEntry> entries) {
-  std::unique_lock lk(mu_);
   for (const PutEntry& e : entries)
-    if (!e.vector) Throw(ErrorCode::kInvalidArgument, "upsert of " + Quote(e.id) + " needs a vector");
-  ValidatePuts(entries, false, false);
-  ApplyPuts(entries);
+    if (!e.vector)
+      Throw(ErrorCode::kInvalidArgument, "upsert of " + Quote(e.id) + " needs a vector");
+  if (entries.empty()) return;
+  {
+    std::unique_lock lk(mu_);
+    CheckWritable();
+    ValidatePuts(entries, false, false);
+    LogPuts(PutOp::kUpsert, entries);
+    ApplyPuts(entries);
+  }
+  SyncIfNeeded();
 }
 
 void Database::Update(PutEntry entry) {
   if (!entry.vector && !entry.set_metadata)
     Throw(ErrorCode::kInvalidArgument,
           "update of " + Quote(entry.id) + " needs a vector or metadata (got neither)");
-  std::unique_lock lk(mu_);
   std::vector<PutEntry> v;
   v.push_back(std::move(entry));
-  ValidatePuts(v, false, /*require_existing=*/true);
-  ApplyPuts(v);
+  {
+    std::unique_lock lk(mu_);
+    CheckWritable();
+    ValidatePuts(v, false, /*require_existing=*/true);
+    LogPuts(PutOp::kUpdate, v);
+    ApplyPuts(v);
+  }
+  SyncIfNeeded();
 }
 
 bool Database::Delete(const std::string& id) { return DeleteMany({id}) == 1; }
 
 size_t Database::DeleteMany(const std::vector<std::string>& ids) {
-  std::unique_lock lk(mu_);
   std::vector<uint32_t> slots;
-  std::unordered_set<uint32_t> seen;
-  for (const std::string& id : ids) {
-    auto it = id_to_slot_.find(id);
-    if (it != id_to_slot_.end() && seen.insert(it->second).second) slots.push_back(it->second);
+  {
+    std::unique_lock lk(mu_);
+    CheckWritable();
+    std::unordered_set<uint32_t> seen;
+    for (const std::string& id : ids) {
+      auto it = id_to_slot_.find(id);
+      if (it != id_to_slot_.end() && seen.insert(it->second).second) slots.push_back(it->second);
+    }
+    if (slots.empty()) return 0;
+    LogDeletes(slots);
+    ApplyDeletes(slots);
   }
-  ApplyDeletes(slots);
+  SyncIfNeeded();
   return slots.size();
 }
 

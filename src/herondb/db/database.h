@@ -1,6 +1,23 @@
-// Database: string ids, metadata and an HNSW index tied together.
+// Database: string ids, metadata and an HNSW index tied together, stored in
+// a directory (snapshots + a write-ahead log; storage/manifest.h names the
+// files, docs/storage-format.md describes them).
 //
 // Contract:
+// - Durability (api-decisions D13): every mutating call appends one record
+//   to the write-ahead log before it changes memory and before it returns,
+//   so a call that returned survives the process being killed. With
+//   options.sync it is also fsynced (group commit: concurrent writers share
+//   an fsync) and survives power loss. Save() writes snapshot N+1, switches
+//   CURRENT to it atomically and starts an empty log; Compact() does the
+//   same with a graph rebuilt from the live vectors. A crash at any point
+//   leaves generation N or N+1, never a mix.
+// - Opening replays the log of the live generation on top of its snapshot:
+//   a torn last record is dropped; damage before it, a damaged snapshot or
+//   CURRENT, or a missing file is Error(kCorruption) naming the file.
+// - Locking: a writer holds <dir>/LOCK (storage/file_lock.h); a second
+//   writer gets kLocked at once. options.read_only opens without the lock,
+//   sees the state as of opening, and every mutating call is kReadOnly.
+// - I/O failures are kIOError and leave memory and disk as before the call.
 // - Thread safety: any number of concurrent readers (Search, SearchMany, Get,
 //   Count, Ids, Contains, Stats); writers are serialized and exclusive. Batch
 //   writers (AddMany, UpsertMany) insert in parallel on the database's own
@@ -16,6 +33,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -24,12 +42,17 @@
 #include <vector>
 
 #include "herondb/common/thread_pool.h"
+#include "herondb/db/db_snapshot.h"
 #include "herondb/index/hnsw.h"
 #include "herondb/meta/value.h"
+#include "herondb/storage/env.h"
+#include "herondb/storage/file_lock.h"
 
 namespace herondb {
 
 class Filter;
+class LogWriter;
+enum class PutOp : uint8_t;
 
 struct DatabaseOptions {
   std::optional<uint32_t> dim;
@@ -38,6 +61,9 @@ struct DatabaseOptions {
   std::optional<uint32_t> ef_construction;
   bool quantize = false;
   size_t threads = 0;  // 0: one per hardware thread
+  bool read_only = false;
+  bool sync = false;   // fsync every write before returning
+  Env* env = nullptr;  // null: Env::Default() (tests inject faults)
 };
 
 struct SearchHit {
@@ -79,8 +105,10 @@ class Database {
   static constexpr size_t kExactScanMatches = 4096;
   static constexpr size_t kExactScanFraction = 50;
 
+  // Opens the database at `path`, or creates it when there is none and
+  // options.dim is given (kInvalidArgument when not).
   Database(std::string path, const DatabaseOptions& options);
-  ~Database();
+  ~Database();  // closes the log (no sync) and releases the lock
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
@@ -125,6 +153,24 @@ class Database {
   std::string Verify() const;
 
   bool quantized_search() const { return quantized_search_; }
+  bool read_only() const { return read_only_; }
+  uint64_t generation() const;
+
+  // Writes a snapshot and truncates the log (a no-op when nothing changed
+  // since the last one).
+  void Save();
+  // Rebuilds the graph from the live vectors only and saves the result:
+  // afterwards deleted_count() == 0 and total_slots() == size().
+  void Compact();
+  // Checks every checksum of the live snapshot and log, and the in-memory
+  // graph and id map; throws kCorruption naming the damage.
+  void VerifyFiles() const;
+
+  // JSON export (api-decisions D19), streamed record by record.
+  void ExportJson(const std::string& file, bool pretty) const;
+  // Upserts every record of an export as one atomic batch; the file is
+  // parsed incrementally (only the decoded vectors are held).
+  void ImportJson(const std::string& file);
 
   // Validates one vector for this database; `what` names it in messages.
   void ValidateVector(const float* v, std::string_view what) const;
@@ -140,6 +186,20 @@ class Database {
   void ValidatePuts(const std::vector<PutEntry>& entries, bool require_new,
                     bool require_existing) const;
   void ApplyPuts(const std::vector<PutEntry>& entries);
+  // Storage: see database_storage.cc.
+  void CheckWritable() const;
+  void LogPuts(PutOp op, const std::vector<PutEntry>& entries);
+  void LogDeletes(const std::vector<uint32_t>& slots);
+  void SyncIfNeeded();
+  void OpenOrCreate(const DatabaseOptions& options);
+  void Create(const DatabaseOptions& options);
+  void Load(uint64_t generation, const DatabaseOptions& options);
+  void Adopt(LoadedDbState state);
+  void Replay(const std::string& log_path, uint64_t generation, uint64_t* valid_end);
+  // Writes `state` as generation_ + 1 and makes it live (save protocol);
+  // on success the caller swaps the state in. Needs the write lock.
+  void SwitchGeneration(const DbStateView& state);
+  void RemapVectors();
   void ApplyDeletes(const std::vector<uint32_t>& slots);
   void SearchLocked(const float* query, size_t k, size_t ef, const FilterPlan& plan,
                     std::optional<float> max_distance, std::vector<Neighbor>* scratch,
@@ -148,10 +208,25 @@ class Database {
   void PlanFilter(const Filter* filter, FilterPlan* plan) const;
 
   std::string path_;
-  uint32_t dim_;
-  Metric metric_;
+  uint32_t dim_ = 0;
+  Metric metric_ = Metric::kCosine;
   HnswParams params_;
   bool quantized_search_ = false;
+  bool quantize_ = false;
+
+  Env* env_;
+  bool read_only_ = false;
+  bool sync_ = false;
+  FileLock lock_;
+  uint64_t generation_ = 0;
+  // The live log; null when read-only. Replaced (under mu_ and log_mu_) by
+  // a save; SyncIfNeeded takes a reference under log_mu_ alone, so that
+  // concurrent writers share one fsync (group commit) outside mu_.
+  std::shared_ptr<LogWriter> log_;
+  mutable std::mutex log_mu_;
+  bool dirty_ = false;   // changes since the live snapshot
+  bool broken_ = false;  // a failed save left the files uncertain
+  std::string scratch_record_;
 
   mutable std::shared_mutex mu_;
   std::unique_ptr<HnswIndex> index_;

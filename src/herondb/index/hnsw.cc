@@ -1,6 +1,7 @@
 #include "herondb/index/hnsw.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -505,20 +506,24 @@ std::string HnswIndex::Verify() const {
   return "";
 }
 
-void HnswIndex::RestoreState(uint32_t entry, int max_level,
-                             const std::vector<uint32_t>& deleted_slots) {
+void HnswIndex::RestoreState(uint32_t entry, int max_level, const uint64_t* deleted_words,
+                             const float* inv_norms) {
   entry_ = entry;
   max_level_ = max_level;
   Reserve(size());
-  deleted_.words.assign((size() + 63) / 64, 0);
+  deleted_.words.assign(deleted_words, deleted_words + (size() + 63) / 64);
   deleted_count_ = 0;
-  for (uint32_t s : deleted_slots) MarkDeleted(s);
+  for (uint64_t w : deleted_.words) deleted_count_ += static_cast<size_t>(std::popcount(w));
   if (metric_ == Metric::kCosine) {
-    inv_norms_.resize(size());
-    for (uint32_t s = 0; s < size(); ++s) {
-      const float* v = vectors_.row(s);
-      float n2 = k_.dot(v, v, dim());
-      inv_norms_[s] = n2 > 0 ? 1.0f / std::sqrt(n2) : 0.0f;
+    if (inv_norms) {
+      inv_norms_.assign(inv_norms, inv_norms + size());
+    } else {
+      inv_norms_.resize(size());
+      for (uint32_t s = 0; s < size(); ++s) {
+        const float* v = vectors_.row(s);
+        float n2 = k_.dot(v, v, dim());
+        inv_norms_[s] = n2 > 0 ? 1.0f / std::sqrt(n2) : 0.0f;
+      }
     }
   }
 }

@@ -106,8 +106,12 @@ class HnswIndex {
   const SlotBitmap& deleted() const { return deleted_; }
   uint32_t entry_point() const { return entry_; }
   int max_level() const { return max_level_; }
-  // Restores the non-array state after a snapshot's arrays were loaded.
-  void RestoreState(uint32_t entry, int max_level, const std::vector<uint32_t>& deleted_slots);
+  // Restores the non-array state after a snapshot's vectors and graph arrays
+  // were loaded: the entry point, the top level, the deleted bitmap
+  // (ceil(size()/64) words) and, for cosine, the per-slot inverse norms
+  // (size() floats; null: recomputed from the vectors).
+  void RestoreState(uint32_t entry, int max_level, const uint64_t* deleted_words,
+                    const float* inv_norms);
   const std::vector<float>& inv_norms() const { return inv_norms_; }
 
  private:

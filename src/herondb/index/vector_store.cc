@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <new>
 
+#include "herondb/common/error.h"
+
 namespace herondb {
 
 HeapRowBacking::~HeapRowBacking() { std::free(data_); }
@@ -27,6 +29,13 @@ void HeapRowBacking::EnsureSize(size_t bytes) {
 VectorStore::VectorStore(size_t dim, std::unique_ptr<RowBacking> backing)
     : dim_(dim), backing_(backing ? std::move(backing) : std::make_unique<HeapRowBacking>()) {
   rows_ = backing_->size() / row_bytes();
+  data_ = reinterpret_cast<float*>(backing_->data());
+}
+
+void VectorStore::ReplaceBacking(std::unique_ptr<RowBacking> backing) {
+  if (!backing || backing->size() < bytes())
+    throw Error(ErrorCode::kInvalidArgument, "replacement vector backing is too small");
+  backing_ = std::move(backing);
   data_ = reinterpret_cast<float*>(backing_->data());
 }
 

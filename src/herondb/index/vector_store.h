@@ -60,6 +60,10 @@ class VectorStore {
   // Bytes held for rows() rows.
   size_t bytes() const { return rows_ * row_bytes(); }
   RowBacking* backing() { return backing_.get(); }
+  // Swaps in another backing that already holds the same rows() rows (e.g.
+  // the same bytes mapped from a new snapshot); pointers from row() are
+  // invalidated. Throws kInvalidArgument if it is too small.
+  void ReplaceBacking(std::unique_ptr<RowBacking> backing);
 
  private:
   size_t dim_;

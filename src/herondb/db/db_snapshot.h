@@ -1,0 +1,75 @@
+// The Database's snapshot content: which sections a snapshot file
+// (storage/snapshot_file.h) holds and how the in-memory state is written to
+// and rebuilt from them. Format described in docs/storage-format.md.
+//
+// Sections (tags are four ASCII bytes read as a little-endian u32), n =
+// number of slots (live + deleted):
+//   PARM  64 bytes: u32 layout version (1) | u32 dim | u32 metric (0 cosine,
+//         1 euclidean, 2 dot) | u32 m | u32 max0 | u32 ef_construction |
+//         u32 flags (bit 0: quantize) | u32 entry point | i32 max level |
+//         u32 reserved 0 | u64 n | u64 seed | 8 bytes reserved 0
+//   VECS  n x dim float32, row-major (memory-mapped at open)
+//   NORM  n float32 inverse norms (cosine only)
+//   GRL0  n x (1 + max0) u32: level-0 lists [count, ids...]
+//   GLVL  n u8: top level of each slot
+//   GUPO  n u32: offset of a slot's upper lists in GUPP, or 0xFFFFFFFF
+//   GUPP  u32 pool of upper-level lists
+//   DELS  ceil(n/64) u64: bit s set when slot s is deleted
+//   IDOF  (n+1) u64 offsets into IDBY; IDBY: the ids' bytes back to back
+//   MTOF  (n+1) u64 offsets into MTBY; MTBY: each slot's metadata as a
+//         meta/value_codec.h Value, or nothing for "no metadata"
+//
+// Contract: WriteDbSnapshot streams the state to a new file and fsyncs it
+// (SnapshotWriter::Finish). LoadDbSnapshot checks every section's size and
+// every structural invariant (graph links in range, ids unique among live
+// slots, offsets monotone, metadata decodable) and throws
+// Error(kCorruption, "<file>: <what>") on any violation; checksums are
+// verified by SnapshotReader::Open. The vector block is mapped MAP_PRIVATE
+// from the file (reserve room to grow in place), not read.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "herondb/index/hnsw.h"
+#include "herondb/meta/value.h"
+#include "herondb/storage/env.h"
+#include "herondb/storage/snapshot_file.h"
+
+namespace herondb {
+
+struct DbParams {
+  uint32_t dim = 0;
+  Metric metric = Metric::kCosine;
+  HnswParams hnsw;
+  bool quantize = false;
+};
+
+// The state a snapshot holds, by reference (for writing).
+struct DbStateView {
+  const DbParams* params;
+  const HnswIndex* index;
+  const std::vector<std::string>* ids;    // per slot
+  const std::vector<ValuePtr>* metadata;  // per slot
+};
+
+// The state rebuilt from a snapshot.
+struct LoadedDbState {
+  DbParams params;
+  std::unique_ptr<HnswIndex> index;
+  std::vector<std::string> ids;
+  std::vector<ValuePtr> metadata;
+};
+
+// Writes generation `generation` to `path`; returns the file's size.
+uint64_t WriteDbSnapshot(Env* env, const std::string& path, uint64_t generation,
+                         const DbStateView& state);
+
+// Reads just the parameters (cheap: one small section).
+DbParams ReadDbParams(const SnapshotReader& reader);
+
+LoadedDbState LoadDbSnapshot(const SnapshotReader& reader);
+
+}  // namespace herondb
