@@ -34,14 +34,7 @@ def _open_database(
     read_only: bool,
     sync: bool,
 ) -> Database:
-    # read_only/sync are passed only when set, so the defaults work with any
-    # Database that takes the reference's positional parameters.
-    extra: Dict[str, bool] = {}
-    if read_only:
-        extra["read_only"] = True
-    if sync:
-        extra["sync"] = True
-    return Database(path, dim, metric, m, ef_construction, quantize, **extra)
+    return Database(path, dim, metric, m, ef_construction, quantize, read_only=read_only, sync=sync)
 
 
 class AsyncDatabase:
@@ -247,11 +240,11 @@ class AsyncDatabase:
         """Rebuild the index from live vectors only."""
         await asyncio.to_thread(self._db.compact)
 
-    async def export_json(self, path: str, pretty: bool = False) -> None:
+    async def export_json(self, path: PathLike, pretty: bool = False) -> None:
         """Write every record to a JSON file."""
         await asyncio.to_thread(self._db.export_json, path, pretty)
 
-    async def import_json(self, path: str) -> None:
+    async def import_json(self, path: PathLike) -> None:
         """Upsert every record of a JSON export; all-or-nothing."""
         await asyncio.to_thread(self._db.import_json, path)
 

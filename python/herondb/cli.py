@@ -550,14 +550,13 @@ def cmd_export(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_compact(args: argparse.Namespace, out: Output) -> int:
-    """Rebuild the index without deleted slots, then save."""
+    """Rebuild the index without deleted slots (the result is saved)."""
     db = _open(args.path, read_only=False)
     with db:
         before = {"vectors": len(db), "deleted": db.deleted_count, "total_slots": db.total_slots}
         start = time.perf_counter()
         with out.spinner("compacting"):
-            db.compact()
-            db.save()
+            db.compact()  # compact() saves its result
         seconds = time.perf_counter() - start
         after = {"vectors": len(db), "deleted": db.deleted_count, "total_slots": db.total_slots}
     out.document({"ok": True, "before": before, "after": after, "seconds": seconds})

@@ -104,9 +104,9 @@ class Database:
         """Rebuild the index from live vectors only."""
     def verify(self) -> None:
         """Check every file checksum and the graph invariants (CorruptionError on damage)."""
-    def export_json(self, path: str, pretty: bool = False) -> None:
+    def export_json(self, path: Union[str, "os.PathLike[str]"], pretty: bool = False) -> None:
         """Write every record to a JSON file."""
-    def import_json(self, path: str) -> None:
+    def import_json(self, path: Union[str, "os.PathLike[str]"]) -> None:
         """Upsert every record of a JSON export; all-or-nothing."""
     def enable_quantized_search(self) -> None:
         """Traverse the graph with SQ8 codes."""

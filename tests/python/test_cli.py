@@ -493,16 +493,15 @@ def test_verify_clean_database_exits_0(dbpath):
 
 
 def _damage(dbpath):
+    """Flip the non-zero snapshot byte nearest the middle (zero bytes may be alignment padding)."""
     snapshots = sorted(glob.glob(os.path.join(dbpath, "snapshot-*")))
     assert snapshots, os.listdir(dbpath)
     target = snapshots[-1]
-    with open(target, "r+b") as f:
-        f.seek(0, os.SEEK_END)
-        size = f.tell()
-        f.seek(size // 2)
-        byte = f.read(1)
-        f.seek(size // 2)
-        f.write(bytes([byte[0] ^ 0xFF]))
+    raw = bytearray(Path(target).read_bytes())
+    middle = len(raw) // 2
+    offset = min((i for i, b in enumerate(raw) if b), key=lambda i: abs(i - middle))
+    raw[offset] ^= 0xFF
+    Path(target).write_bytes(bytes(raw))
     return target
 
 
