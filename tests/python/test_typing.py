@@ -164,7 +164,9 @@ def _mypy(tmp_path: Path, request: pytest.FixtureRequest, *targets: str) -> subp
     parent = str(PACKAGE_DIR.parent)
     if "site-packages" not in parent and "dist-packages" not in parent:
         env["MYPYPATH"] = parent  # a source checkout: point mypy at it
-    cache = request.config.cache.mkdir("mypy") if request.config.cache else tmp_path / ".mypy"
+    # pytest's cache speeds up reruns; scripts/test.sh runs with -p no:cacheprovider.
+    pytest_cache = getattr(request.config, "cache", None)
+    cache = pytest_cache.mkdir("mypy") if pytest_cache is not None else tmp_path / ".mypy"
     return subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", "--show-error-codes",
          "--cache-dir", str(cache), *targets],
