@@ -5,9 +5,9 @@ database directory, so ``Database("<root>/<name>")`` opens it too (when no
 Client holds it).
 
 A subdirectory counts as a collection when its name is a valid collection name
-and it holds a ``CURRENT`` file (written by the database's first save) or a
-``LOCK`` file (created when a writer first opens it), or when this Client has
-it open. Other entries of the root (files, hidden folders, folders with other
+and it holds a ``CURRENT`` file (every herondb database writes one when it is
+created) or a ``LOCK`` file (created when a writer opens it), or when this
+Client has it open. Other entries of the root (files, hidden folders, folders with other
 names, empty folders left by an interrupted create) are not collections and are
 never touched, except that ``create_collection`` may reuse an *empty* folder of
 the right name.

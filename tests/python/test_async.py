@@ -311,3 +311,31 @@ def test_open_read_only_and_sync_keywords(path):
             await ro.close()
 
     run(main())
+
+
+def test_calls_after_close_raise_value_error(path):
+    async def main():
+        db = await AsyncDatabase.open(path, dim=4)
+        await db.close()
+        assert db.closed
+        with pytest.raises(ValueError, match="closed"):
+            await db.search([1.0, 0.0, 0.0, 0.0])
+        with pytest.raises(ValueError, match="closed"):
+            await db.add("a", [1.0, 0.0, 0.0, 0.0])
+        with pytest.raises(ValueError, match="closed"):
+            db.count()
+        await db.close()  # idempotent
+
+    run(main())
+
+
+def test_wrapping_a_client_collection(tmp_path):
+    with herondb.Client(str(tmp_path / "root")) as client:
+        adb = AsyncDatabase.wrap(client.create_collection("c", dim=4))
+
+        async def main():
+            await adb.add("a", [0.0, 1.0, 0.0, 0.0])
+            return await adb.search([0.0, 1.0, 0.0, 0.0], k=1)
+
+        assert run(main())[0].id == "a"
+        assert client.get_collection("c").ids() == ["a"]
