@@ -13,9 +13,12 @@ bad data, I/O error; the reason is printed on stderr, and as ``{"ok": false,
 from __future__ import annotations
 
 import argparse
+import contextlib
+import glob
 import json
 import math
 import os
+import shutil
 import sys
 import time
 from typing import Any, Dict, Iterator, List, Optional, Sequence, TextIO, Tuple
@@ -372,25 +375,67 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
         raise UsageError("give a JSON FILE to import, or --npy VECTORS.npy --ids IDS")
     if args.ids is not None or args.metadata is not None:
         raise UsageError("--ids and --metadata go with --npy")
-    exists = _database_exists(args.path)
-    if exists:
-        db = Database(args.path)
+    if _database_exists(args.path):
+        new_dim, new_metric = None, None
     else:
         dim, metric = json_export_header(args.file)
-        dim = args.dim if args.dim is not None else dim
-        metric = args.metric if args.metric is not None else metric
-        if dim is None:
+        new_dim = args.dim if args.dim is not None else dim
+        new_metric = args.metric if args.metric is not None else metric
+        if new_dim is None:
             raise CliError(f"{args.file!r} has no 'dim'; pass --dim to create the database")
-        db = Database(args.path, dim=dim, metric=metric)
-    with db:
+    with _import_target(args.path, args.dim, args.metric, new_dim, new_metric) as (db, created):
         before = len(db)
         start = time.perf_counter()
         with out.spinner(f"importing {os.path.basename(args.file)}"):
             db.import_json(args.file)
         seconds = time.perf_counter() - start
         after = len(db)
-    return _report_import(out, args.path, created=not exists, before=before, after=after,
+    return _report_import(out, args.path, created=created, before=before, after=after,
                           records=None, seconds=seconds)
+
+
+_DATABASE_FILE_PATTERNS = ("CURRENT", "CURRENT.tmp", "LOCK", "snapshot-*.hdb", "wal-*.log")
+
+
+@contextlib.contextmanager
+def _import_target(
+    path: str,
+    dim_flag: Optional[int],
+    metric_flag: Optional[str],
+    new_dim: Optional[int],
+    new_metric: Optional[str],
+) -> Iterator[Tuple[Database, bool]]:
+    """Open the database to import into, creating it if needed; yields (db, created).
+
+    On success the database is saved and closed. If the import fails, a
+    database this call created is removed again (its files, and its directory
+    when the call made that too), so a failed import leaves no empty database
+    behind; an existing database is closed as it is (the failed call changed
+    nothing in it).
+    """
+    dir_existed = os.path.lexists(path)
+    created = not _database_exists(path)
+    if created:
+        if new_dim is None:
+            raise CliError(f"no database at {path!r}; pass --dim to create one")
+        db = Database(path, dim=new_dim, metric=new_metric)
+    else:
+        # --dim/--metric given for an existing database are checked against it.
+        db = Database(path, dim=dim_flag, metric=metric_flag)
+    try:
+        yield db, created
+    except BaseException:
+        db.close()
+        if created:
+            if not dir_existed:
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                for pattern in _DATABASE_FILE_PATTERNS:
+                    for leftover in glob.glob(os.path.join(glob.escape(path), pattern)):
+                        with contextlib.suppress(OSError):
+                            os.remove(leftover)
+        raise
+    db.__exit__(None, None, None)  # the Database's own "save and close"
 
 
 def _import_npy(args: argparse.Namespace, out: Output) -> int:
@@ -416,13 +461,8 @@ def _import_npy(args: argparse.Namespace, out: Output) -> int:
             raise CliError(
                 f"{args.metadata!r} has {len(metas)} entries but {args.npy!r} has {len(vectors)} vectors"
             )
-    exists = _database_exists(args.path)
-    if exists:
-        db = Database(args.path, dim=args.dim) if args.dim is not None else Database(args.path)
-    else:
-        dim = args.dim if args.dim is not None else int(vectors.shape[1])
-        db = Database(args.path, dim=dim, metric=args.metric)
-    with db:
+    new_dim = args.dim if args.dim is not None else int(vectors.shape[1])
+    with _import_target(args.path, args.dim, args.metric, new_dim, args.metric) as (db, created):
         if vectors.shape[1] != db.dim:
             raise CliError(
                 f"{args.npy!r} has {vectors.shape[1]}-d vectors but the database is {db.dim}-d"
@@ -441,13 +481,16 @@ def _import_npy(args: argparse.Namespace, out: Output) -> int:
                     done = hi
                     bar.update(hi - lo)
         except (ValueError, TypeError, OSError) as exc:
+            if done and not created:
+                db.__exit__(None, None, None)  # keep (and save) the batches that went in
             raise CliError(
-                f"import stopped after {done:,} of {len(ids):,} vectors (batches before the "
-                f"failing one are stored): {exc}"
+                f"import stopped after {done:,} of {len(ids):,} vectors"
+                + (" (the batches before the failing one are stored)" if done and not created else "")
+                + f": {exc}"
             ) from exc
         seconds = time.perf_counter() - start
         after = len(db)
-    return _report_import(out, args.path, created=not exists, before=before, after=after,
+    return _report_import(out, args.path, created=created, before=before, after=after,
                           records=len(ids), seconds=seconds)
 
 
@@ -486,10 +529,28 @@ def _ids_writer(path: str, ids: Sequence[str]) -> None:
             f.write(i + "\n")
 
 
-def _export_records(db: Database, ids: Sequence[str]) -> Iterator[Tuple[str, List[float], Any]]:
-    for i in ids:
-        vec, meta = db.get(i)
-        yield i, vec, meta
+def _write_npy_export(db: Database, ids: Sequence[str], npy_path: str, meta_path: Optional[str],
+                      out: Output) -> None:
+    """Write row i = the vector of ids[i] as float32 .npy, and metadata as JSON Lines."""
+    with contextlib.ExitStack() as stack:
+        meta_file = stack.enter_context(open(meta_path, "w", encoding="utf-8")) if meta_path else None
+        if not ids:  # a zero-length array cannot be memory-mapped
+            with open(npy_path, "wb") as f:
+                np.save(f, np.zeros((0, db.dim), dtype=np.float32))
+            return
+        matrix = np.lib.format.open_memmap(npy_path, mode="w+", dtype=np.float32,
+                                           shape=(len(ids), db.dim))
+        try:
+            with out.progress(len(ids), "exporting") as bar:
+                for row, i in enumerate(ids):
+                    vec, meta = db.get(i)
+                    matrix[row] = vec
+                    if meta_file is not None:
+                        meta_file.write(json.dumps(meta, ensure_ascii=False) + "\n")
+                    bar.update(1)
+            matrix.flush()
+        finally:
+            del matrix
 
 
 def cmd_export(args: argparse.Namespace, out: Output) -> int:
@@ -521,21 +582,7 @@ def cmd_export(args: argparse.Namespace, out: Output) -> int:
         else:
             ids = db.ids()
             count = len(ids)
-            matrix = np.lib.format.open_memmap(args.npy, mode="w+", dtype=np.float32,
-                                               shape=(count, db.dim))
-            meta_file = open(meta_path, "w", encoding="utf-8") if meta_path else None
-            try:
-                with out.progress(count, "exporting") as bar:
-                    for row, (_, vec, meta) in enumerate(_export_records(db, ids)):
-                        matrix[row] = vec
-                        if meta_file is not None:
-                            meta_file.write(json.dumps(meta, ensure_ascii=False) + "\n")
-                        bar.update(1)
-                matrix.flush()
-            finally:
-                del matrix
-                if meta_file is not None:
-                    meta_file.close()
+            _write_npy_export(db, ids, args.npy, meta_path, out)
             _ids_writer(ids_file, ids)
             written = [args.npy, ids_file] + ([meta_path] if meta_path else [])
         seconds = time.perf_counter() - start
@@ -704,7 +751,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     out = Output(as_json=args.json, quiet=args.quiet, stream=sys.stdout)
     try:
         status: int = args.func(args, out)
+        sys.stdout.flush()
         return status
+    except BrokenPipeError:
+        # The reader of our output went away (e.g. `| head`): stop quietly, and
+        # keep the interpreter from complaining while it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except UsageError as exc:
         print(f"herondb {args.command}: error: {exc}", file=sys.stderr)
         return 2
@@ -715,13 +769,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         print("herondb: interrupted", file=sys.stderr)
         return 130
-    finally:
-        try:
-            sys.stdout.flush()
-        except BrokenPipeError:
-            # The reader went away (e.g. `| head`); silence the interpreter's own report.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -529,6 +529,51 @@ def test_quiet_run_writes_nothing_to_stderr(dbpath, tmp_path):
     assert p.returncode == 0 and p.stderr == ""
 
 
+def test_failed_json_import_into_a_new_database_leaves_nothing(tmp_path):
+    export = tmp_path / "bad-records.json"
+    export.write_text(json.dumps({"dim": 3, "metric": "cosine",
+                                  "records": [{"id": "a", "vector": [1.0, 2.0]}]}))
+    p = cli("import", tmp_path / "db", export)
+    assert p.returncode == 1
+    assert not (tmp_path / "db").exists()
+
+
+def test_failed_import_into_an_existing_empty_folder_removes_only_database_files(tmp_path):
+    folder = tmp_path / "db"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    export = tmp_path / "bad.json"
+    export.write_text(json.dumps({"dim": 2, "records": [{"id": "a", "vector": [1.0, "x"]}]}))
+    p = cli("import", folder, export)
+    assert p.returncode == 1
+    assert sorted(os.listdir(folder)) == ["notes.txt"]
+
+
+def test_import_with_a_dim_flag_that_contradicts_the_database_exits_1(dbpath, tmp_path):
+    export = tmp_path / "e.json"
+    export.write_text(json.dumps({"dim": DIM, "records": []}))
+    p = cli("import", dbpath, export, "--dim", "7")
+    assert p.returncode == 1 and "7" in p.stderr
+
+
+def test_export_npy_of_an_empty_database(tmp_path):
+    path = str(tmp_path / "empty")
+    Database(path, dim=3).close()
+    p = cli("export", path, "--npy", tmp_path / "e.npy", "--ids-out", tmp_path / "e.txt",
+            "--metadata-out", tmp_path / "e.jsonl")
+    assert p.returncode == 0, p.stderr
+    assert np.load(tmp_path / "e.npy").shape == (0, 3)
+    assert (tmp_path / "e.txt").read_text() == "" and (tmp_path / "e.jsonl").read_text() == ""
+
+
+def test_output_into_a_closed_pipe_exits_quietly(dbpath):
+    proc = subprocess.Popen([sys.executable, "-m", "herondb", "stats", dbpath],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env())
+    proc.stdout.close()  # nobody reads: writes fail with EPIPE
+    _, err = proc.communicate(timeout=120)
+    assert b"Traceback" not in err
+
+
 # ------------------------------------------------------------ helper units
 
 
