@@ -459,5 +459,24 @@ NB_MODULE(_core, m) {
              return PyUnicode_Check(id.ptr()) && d.db()->Contains(ToId(id, "id"));
            })
       .def("stats", &PyDatabase::Stats)
+      .def(
+          "enable_quantized_search",
+          [](PyDatabase& d) {
+            auto db = d.db();
+            nb::gil_scoped_release nogil;
+            db->EnableQuantizedSearch();
+          },
+          "Enable SQ8 quantized search for faster HNSW traversal.\n\n"
+          "Trains per-dimension 8-bit ranges on the stored vectors and encodes them; graph\n"
+          "traversal then compares 1-byte codes and the final candidates are re-ranked with\n"
+          "full-precision vectors, so reported distances stay exact. Idempotent.")
+      .def(
+          "disable_quantized_search",
+          [](PyDatabase& d) {
+            auto db = d.db();
+            nb::gil_scoped_release nogil;
+            db->DisableQuantizedSearch();
+          },
+          "Disable quantized search and use full-precision vectors (frees the codes).")
       .def("_verify", [](PyDatabase& d) { return d.db()->Verify(); });
 }

@@ -120,9 +120,3 @@ class Database(_core._Database):
         """Upsert every record of a JSON export, as one all-or-nothing batch."""
         super().import_json(os.fspath(path))
 
-    def enable_quantized_search(self) -> None:
-        """Switch graph traversal to SQ8 codes (not available yet)."""
-        raise NotImplementedError("quantized search (SQ8) is not implemented yet")
-
-    def disable_quantized_search(self) -> None:
-        """Use full-precision vectors for graph traversal (the default)."""

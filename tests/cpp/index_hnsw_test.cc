@@ -74,8 +74,8 @@ TEST(HnswTest, ReportedDistancesFollowTheMetricDefinitions) {
   HnswIndex l2(dim, Metric::kEuclidean, HnswParams{});
   l2.AddBatch(rows, 2, nullptr);
   l2.ExactSearch(q, 2, nullptr, nullptr, &out);
-  EXPECT_NEAR(out[0].distance, 2.0f, 1e-6);                 // |(3,0)-(1,0)|
-  EXPECT_NEAR(out[1].distance, std::sqrt(13.0f), 1e-5);     // |(3,0)-(0,2)|
+  EXPECT_NEAR(out[0].distance, 2.0f, 1e-6);              // |(3,0)-(1,0)|
+  EXPECT_NEAR(out[1].distance, std::sqrt(13.0f), 1e-5);  // |(3,0)-(0,2)|
   HnswIndex dot(dim, Metric::kDot, HnswParams{});
   dot.AddBatch(rows, 2, nullptr);
   dot.Search(q, 2, 10, nullptr, &out);
@@ -142,6 +142,46 @@ TEST(HnswTest, UpdateVectorMovesTheSlotInTheGraph) {
   EXPECT_EQ(out[0].slot, 17u);
   EXPECT_NEAR(out[0].distance, 0.0f, 1e-4);
   EXPECT_EQ(index.Verify(), "");
+}
+
+TEST(HnswTest, UpdatingEverySlotIncludingTheEntryPointKeepsTheGraphValid) {
+  // Regression: relinking the entry point started the upper-level search at
+  // a level-0 neighbour, reading upper lists that node does not have.
+  const size_t dim = 8, n = 600;
+  HnswIndex index(dim, Metric::kEuclidean, HnswParams{4, 40, 3});
+  auto data = Clustered(n, dim, 5, 11);
+  index.AddBatch(data.data(), n, nullptr);
+  auto fresh = Clustered(n, dim, 5, 12);
+  for (int round = 0; round < 100; ++round) {
+    index.UpdateVector(index.entry_point(), fresh.data() + round * dim);
+    ASSERT_EQ(index.Verify(), "") << "round " << round;
+  }
+  for (uint32_t s = 0; s < n; ++s) index.UpdateVector(s, fresh.data() + s * dim);
+  EXPECT_EQ(index.Verify(), "");
+  std::vector<Neighbor> out;
+  index.Search(fresh.data() + 5 * dim, 1, 64, nullptr, &out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].slot, 5u);
+}
+
+TEST(HnswTest, UpdatingTheEntryPointRelinksItOnItsOwnLevels) {
+  // Regression: relinking the entry point started its upper-level searches
+  // from a level-0 neighbour and read lists that neighbour does not have.
+  const size_t dim = 8, n = 2000;
+  HnswIndex index(dim, Metric::kEuclidean, HnswParams{8, 40, 19});
+  auto data = Clustered(n, dim, 5, 35);
+  index.AddBatch(data.data(), n, nullptr);
+  ASSERT_GT(index.max_level(), 0);
+  const uint32_t entry = index.entry_point();
+  std::vector<float> moved(dim, 25.0f);
+  index.UpdateVector(entry, moved.data());
+  EXPECT_EQ(index.Verify(), "");
+  std::vector<Neighbor> out;
+  index.Search(moved.data(), 1, 32, nullptr, &out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].slot, entry);
+  auto queries = Clustered(50, dim, 5, 36);
+  EXPECT_GE(Recall(index, queries, 50, 10, 64), 0.9);
 }
 
 TEST(HnswTest, ParallelInsertBuildsAValidGraphAndSearchesRunConcurrently) {

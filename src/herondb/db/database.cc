@@ -39,10 +39,19 @@ Database::Database(std::string path, const DatabaseOptions& options)
   CheckParam(options.dim, 1, 65536, "dim");
   CheckParam(options.m, 2, 256, "m");
   CheckParam(options.ef_construction, 1, 100000, "ef_construction");
-  if (options.quantize)
-    Throw(ErrorCode::kNotSupported,
-          "quantize=True is not implemented yet (SQ8 quantization is tracked by its own issue)");
   OpenOrCreate(options);
+}
+
+void Database::EnableQuantizedSearch() {
+  std::unique_lock lk(mu_);
+  index_->EnableQuantized();
+  quantized_search_.store(true, std::memory_order_release);
+}
+
+void Database::DisableQuantizedSearch() {
+  std::unique_lock lk(mu_);
+  index_->DisableQuantized();
+  quantized_search_.store(false, std::memory_order_release);
 }
 
 Database::~Database() = default;
@@ -115,7 +124,11 @@ void Database::ApplyPuts(const std::vector<PutEntry>& entries) {
     }
     uint32_t slot = it->second;
     if (e.vector) index_->UpdateVector(slot, e.vector);
-    if (e.set_metadata) slot_meta_[slot] = e.metadata;
+    if (e.set_metadata) {
+      meta_index_.Erase(slot, slot_meta_[slot].get());
+      meta_index_.Insert(slot, e.metadata.get());
+      slot_meta_[slot] = e.metadata;
+    }
   }
   if (fresh.empty()) return;
   std::vector<float> rows(fresh.size() * dim_);
@@ -131,6 +144,7 @@ void Database::ApplyPuts(const std::vector<PutEntry>& entries) {
     slot_ids_.push_back(e.id);
     slot_meta_.push_back(e.metadata);
     id_to_slot_.emplace(e.id, first + static_cast<uint32_t>(j));
+    meta_index_.Insert(first + static_cast<uint32_t>(j), e.metadata.get());
   }
 }
 
@@ -139,6 +153,7 @@ void Database::ApplyDeletes(const std::vector<uint32_t>& slots) {
     if (index_->IsDeleted(s)) continue;
     id_to_slot_.erase(slot_ids_[s]);
     index_->MarkDeleted(s);
+    meta_index_.Erase(s, slot_meta_[s].get());
     slot_meta_[s].reset();
   }
 }
@@ -232,17 +247,49 @@ std::vector<std::string> Database::Ids() const {
 
 bool Database::UseBruteForce() const { return index_->size() <= kBruteForceSlots; }
 
-void Database::PlanFilter(const Filter* filter, FilterPlan* plan) const {
+void Database::RebuildMetaIndex() {
+  meta_index_.Clear();
+  for (uint32_t s = 0; s < slot_meta_.size(); ++s)
+    if (!index_->IsDeleted(s)) meta_index_.Insert(s, slot_meta_[s].get());
+}
+
+void Database::PlanFilter(const Filter* filter, size_t ef, FilterPlan* plan) const {
   plan->all = !filter || filter->matches_all();
+  plan->exact_scan = UseBruteForce();
+  plan->ef = ef;
   plan->slots.clear();
+  plan->bits.words.clear();
   if (plan->all) return;
-  const size_t n = index_->size();
-  plan->bits.words.assign((n + 63) / 64, 0);
-  for (uint32_t s = 0; s < n; ++s) {
-    if (index_->IsDeleted(s) || !filter->Matches(slot_meta_[s].get())) continue;
-    plan->slots.push_back(s);
-    plan->bits.Set(s);
+  // The matching live slots: from the metadata index when it answers
+  // exactly, else its candidates (or every live slot) checked one by one.
+  std::optional<MetaIndex::Candidates> cands = meta_index_.Plan(*filter);
+  if (cands && cands->exact) {
+    plan->slots = std::move(cands->slots);
+  } else if (cands) {
+    for (uint32_t s : cands->slots)
+      if (filter->Matches(slot_meta_[s].get())) plan->slots.push_back(s);
+  } else {
+    for (uint32_t s = 0; s < index_->size(); ++s)
+      if (!index_->IsDeleted(s) && filter->Matches(slot_meta_[s].get())) plan->slots.push_back(s);
   }
+  // Exact scan: `matches` distances. Filtered walk: it stops once it holds
+  // `ef` matches, so it visits about kWalkVisitsPerEf * ef / selectivity
+  // nodes; widening the beam as selectivity drops keeps recall up.
+  const size_t matches = plan->slots.size();
+  const size_t live = std::max<size_t>(index_->live_count(), 1);
+  const double inv_selectivity =
+      static_cast<double>(live) / static_cast<double>(std::max<size_t>(matches, 1));
+  const size_t widen = std::clamp<size_t>(
+      static_cast<size_t>(std::ceil(std::sqrt(inv_selectivity))), 1, kMaxEfWiden);
+  plan->ef = ef * widen;
+  const double walk_visits =
+      static_cast<double>(kWalkVisitsPerEf) * static_cast<double>(plan->ef) * inv_selectivity;
+  plan->exact_scan = plan->exact_scan || matches <= kExactScanMatches ||
+                     matches * kExactScanFraction <= live ||
+                     static_cast<double>(matches) <= walk_visits;
+  if (plan->exact_scan) return;
+  plan->bits.words.assign((index_->size() + 63) / 64, 0);
+  for (uint32_t s : plan->slots) plan->bits.Set(s);
 }
 
 void Database::SearchLocked(const float* query, size_t k, size_t ef, const FilterPlan& plan,
@@ -253,20 +300,13 @@ void Database::SearchLocked(const float* query, size_t k, size_t ef, const Filte
       index_->ExactSearch(query, k, nullptr, nullptr, found);
     else
       index_->Search(query, k, ef, nullptr, found);
+  } else if (plan.exact_scan) {
+    index_->ExactSearch(query, k, nullptr, &plan.slots, found);
   } else {
-    const size_t matches = plan.slots.size();
-    const size_t live = index_->live_count();
-    if (UseBruteForce() || matches <= kExactScanMatches || matches * kExactScanFraction <= live) {
+    index_->Search(query, k, plan.ef, &plan.bits, found);
+    // D8: never fewer than min(k, matches) results.
+    if (found->size() < std::min(k, plan.slots.size()))
       index_->ExactSearch(query, k, nullptr, &plan.slots, found);
-    } else {
-      // Widen the beam as the filter gets more selective, so that enough
-      // matching nodes are met; fall back to the exact scan if the graph
-      // still comes back short (D8: never fewer than min(k, matches)).
-      size_t widen = std::clamp<size_t>(live / std::max<size_t>(matches, 1), 1, 16);
-      index_->Search(query, k, ef * widen, &plan.bits, found);
-      if (found->size() < std::min(k, matches))
-        index_->ExactSearch(query, k, nullptr, &plan.slots, found);
-    }
   }
   out->clear();
   out->reserve(found->size());
@@ -284,10 +324,10 @@ std::vector<SearchHit> Database::Search(const float* query, size_t k,
   std::vector<SearchHit> out;
   std::vector<Neighbor> found;
   FilterPlan plan;
+  const size_t ef = std::max(k, ef_search.value_or(kDefaultEfSearch));
   std::shared_lock lk(mu_);
-  PlanFilter(filter, &plan);
-  SearchLocked(query, k, std::max(k, ef_search.value_or(kDefaultEfSearch)), plan, max_distance,
-               &found, &out);
+  PlanFilter(filter, ef, &plan);
+  SearchLocked(query, k, ef, plan, max_distance, &found, &out);
   return out;
 }
 
@@ -302,7 +342,7 @@ std::vector<std::vector<SearchHit>> Database::SearchMany(const float* queries, s
   size_t ef = std::max(k, ef_search.value_or(kDefaultEfSearch));
   FilterPlan plan;
   std::shared_lock lk(mu_);
-  PlanFilter(filter, &plan);  // once per call, shared by every query
+  PlanFilter(filter, ef, &plan);  // once per call, shared by every query
   pool_.ParallelFor(n, [&](size_t i, size_t) {
     thread_local std::vector<Neighbor> found;
     SearchLocked(queries + i * dim_, k, ef, plan, max_distance, &found, &out[i]);
@@ -310,10 +350,27 @@ std::vector<std::vector<SearchHit>> Database::SearchMany(const float* queries, s
   return out;
 }
 
+Database::FilterExplain Database::ExplainFilter(const Filter* filter, size_t k,
+                                                std::optional<size_t> ef_search) const {
+  FilterPlan plan;
+  std::shared_lock lk(mu_);
+  PlanFilter(filter, std::max(k, ef_search.value_or(kDefaultEfSearch)), &plan);
+  FilterExplain e;
+  e.matches = plan.all ? index_->live_count() : plan.slots.size();
+  e.exact_scan = plan.exact_scan;
+  e.ef = plan.ef;
+  return e;
+}
+
 size_t Database::Count(const Filter* filter) const {
   std::shared_lock lk(mu_);
   if (!filter || filter->matches_all()) return id_to_slot_.size();
+  if (std::optional<size_t> n = meta_index_.Count(*filter)) return *n;
   size_t count = 0;
+  if (std::optional<MetaIndex::Candidates> cands = meta_index_.Plan(*filter)) {
+    for (uint32_t s : cands->slots) count += filter->Matches(slot_meta_[s].get());
+    return count;
+  }
   for (uint32_t s = 0; s < index_->size(); ++s)
     if (!index_->IsDeleted(s) && filter->Matches(slot_meta_[s].get())) ++count;
   return count;
@@ -326,7 +383,10 @@ DatabaseStats Database::Stats() const {
   st.num_deleted = index_->deleted_count();
   st.graph = index_->Stats();
   st.uses_brute_force = UseBruteForce();
-  st.uses_quantized_search = quantized_search_;
+  st.memory_quantized_bytes = st.graph.memory_quantized_bytes;
+  // True only when searches actually walk the graph with codes (the exact
+  // scan of small collections uses float32).
+  st.uses_quantized_search = index_->quantized() && !st.uses_brute_force;
   return st;
 }
 
@@ -337,6 +397,8 @@ std::string Database::Verify() const {
   if (slot_ids_.size() != index_->size() || slot_meta_.size() != index_->size())
     return "id map and index disagree on the slot count";
   if (id_to_slot_.size() != index_->live_count()) return "id map and index disagree on live count";
+  if (meta_index_.size() != index_->live_count())
+    return "metadata index and index disagree on live count";
   for (const auto& [id, slot] : id_to_slot_)
     if (slot >= slot_ids_.size() || slot_ids_[slot] != id || index_->IsDeleted(slot))
       return "id " + Quote(id) + " maps to a wrong slot";

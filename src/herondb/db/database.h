@@ -27,10 +27,18 @@
 //   under cosine), and a call that throws leaves the database as it was.
 // - Distances follow api-decisions D2; Search returns min(k, live matches)
 //   results ascending, narrowed by max_distance when given (D8).
+// - Filters (D7): a MetaIndex over the live slots' metadata, kept in step by
+//   every mutation, answers Count and narrows a filtered search to its
+//   matching slots. The search then scans those slots exactly when that is
+//   cheaper than a filtered graph walk (few matches), else walks the graph
+//   with the matching set as a bitmap (non-matching nodes still route) and
+//   a beam widened as selectivity drops, falling back to the exact scan if
+//   the walk returns fewer than min(k, matches) (docs/filters.md).
 // - Metadata is an immutable Value shared with callers (ValuePtr; null means
 //   "no metadata").
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -44,6 +52,7 @@
 #include "herondb/common/thread_pool.h"
 #include "herondb/db/db_snapshot.h"
 #include "herondb/index/hnsw.h"
+#include "herondb/meta/meta_index.h"
 #include "herondb/meta/value.h"
 #include "herondb/storage/env.h"
 #include "herondb/storage/file_lock.h"
@@ -104,6 +113,15 @@ class Database {
   // this many slots, or at most 1/kExactScanFraction of the live slots.
   static constexpr size_t kExactScanMatches = 4096;
   static constexpr size_t kExactScanFraction = 50;
+  // Above those, the exact scan is still chosen while it computes fewer
+  // distances than the filtered walk is expected to: a walk that must
+  // collect `ef` matches visits about kWalkVisitsPerEf * ef * live / matches
+  // nodes (calibrated on 100k x 384 clustered data, where one visit costs
+  // about one exact-scan distance; see docs/filters.md).
+  static constexpr size_t kWalkVisitsPerEf = 16;
+  // The filtered walk's beam is ef * sqrt(live / matches), rounded up, at most
+  // ef * kMaxEfWiden.
+  static constexpr size_t kMaxEfWiden = 4;
 
   // Opens the database at `path`, or creates it when there is none and
   // options.dim is given (kInvalidArgument when not).
@@ -148,11 +166,19 @@ class Database {
                                                  std::optional<float> max_distance) const;
   size_t Count(const Filter* filter) const;
 
+  // How Search would run `filter` (for tests, benchmarks and docs).
+  struct FilterExplain {
+    size_t matches = 0;       // live slots matching the filter
+    bool exact_scan = false;  // true: exact scan of the matches; false: graph walk
+    size_t ef = 0;            // the walk's (widened) beam
+  };
+  FilterExplain ExplainFilter(const Filter* filter, size_t k,
+                              std::optional<size_t> ef_search) const;
+
   DatabaseStats Stats() const;
   // Checks the graph's invariants and the id map; empty string when sound.
   std::string Verify() const;
 
-  bool quantized_search() const { return quantized_search_; }
   bool read_only() const { return read_only_; }
   uint64_t generation() const;
 
@@ -172,6 +198,14 @@ class Database {
   // parsed incrementally (only the decoded vectors are held).
   void ImportJson(const std::string& file);
 
+  // SQ8 quantized graph traversal (HnswIndex): enabling trains the ranges on
+  // the stored vectors and encodes them; results keep exact float32
+  // distances (candidates are re-ranked). Exact scans (small collections,
+  // selective filters) never use the codes. Writers (exclusive lock).
+  void EnableQuantizedSearch();
+  void DisableQuantizedSearch();
+  bool quantized_search() const { return quantized_search_.load(std::memory_order_acquire); }
+
   // Validates one vector for this database; `what` names it in messages.
   void ValidateVector(const float* v, std::string_view what) const;
 
@@ -180,8 +214,10 @@ class Database {
   // The live slots a filter selects (null filter or {}: all).
   struct FilterPlan {
     bool all = true;
+    bool exact_scan = false;      // scan `slots` exactly instead of the graph
+    size_t ef = 0;                // beam of the filtered graph walk
     std::vector<uint32_t> slots;  // ascending
-    SlotBitmap bits;
+    SlotBitmap bits;              // `slots` as a bitmap, for the graph walk only
   };
   void ValidatePuts(const std::vector<PutEntry>& entries, bool require_new,
                     bool require_existing) const;
@@ -205,13 +241,18 @@ class Database {
                     std::optional<float> max_distance, std::vector<Neighbor>* scratch,
                     std::vector<SearchHit>* out) const;
   bool UseBruteForce() const;
-  void PlanFilter(const Filter* filter, FilterPlan* plan) const;
+  // Selects the matching live slots and picks the search strategy for beam
+  // `ef` (shared by every query of a call).
+  void PlanFilter(const Filter* filter, size_t ef, FilterPlan* plan) const;
+  // Rebuilds meta_index_ from slot_meta_ and the index's deleted set (for
+  // state loaded wholesale, e.g. from a snapshot).
+  void RebuildMetaIndex();
 
   std::string path_;
   uint32_t dim_ = 0;
   Metric metric_ = Metric::kCosine;
   HnswParams params_;
-  bool quantized_search_ = false;
+  std::atomic<bool> quantized_search_{false};
   bool quantize_ = false;
 
   Env* env_;
@@ -233,6 +274,7 @@ class Database {
   std::unordered_map<std::string, uint32_t> id_to_slot_;  // live ids only
   std::vector<std::string> slot_ids_;                     // per slot (kept after delete)
   std::vector<ValuePtr> slot_meta_;                       // per slot; null when none
+  MetaIndex meta_index_;                                  // metadata of the live slots
   mutable ThreadPool pool_;
 };
 

@@ -113,8 +113,9 @@ void Database::Create(const DatabaseOptions& options) {
   params_.m = options.m.value_or(kDefaultM);
   params_.ef_construction = options.ef_construction.value_or(kDefaultEfConstruction);
   quantize_ = options.quantize;
-  quantized_search_ = options.quantize;
   index_ = std::make_unique<HnswIndex>(dim_, metric_, params_);
+  if (quantize_) index_->EnableQuantized();
+  quantized_search_.store(quantize_, std::memory_order_release);
   // Leftovers of a creation that never reached CURRENT.
   RemoveObsoleteFiles(env_, path_, 0);
   generation_ = 0;
@@ -124,6 +125,9 @@ void Database::Create(const DatabaseOptions& options) {
 
 void Database::Load(uint64_t generation, const DatabaseOptions& options) {
   const std::string snap = JoinPath(path_, SnapshotFileName(generation));
+  if (!env_->FileExists(snap))
+    Throw(ErrorCode::kCorruption,
+          snap + ": missing (CURRENT names generation " + std::to_string(generation) + ")");
   LoadedDbState st;
   {
     SnapshotReader reader = SnapshotReader::Open(env_, snap, /*verify_checksums=*/true);
@@ -144,8 +148,8 @@ void Database::Load(uint64_t generation, const DatabaseOptions& options) {
   metric_ = st.params.metric;
   params_ = st.params.hnsw;
   quantize_ = st.params.quantize;
-  quantized_search_ = st.params.quantize;
   index_ = std::move(st.index);
+  quantized_search_.store(index_->quantized(), std::memory_order_release);
   slot_ids_ = std::move(st.ids);
   slot_meta_ = std::move(st.metadata);
   id_to_slot_.reserve(index_->live_count());
@@ -319,6 +323,8 @@ void Database::Compact() {
   }
   auto fresh = std::make_unique<HnswIndex>(dim_, metric_, params_);
   if (n) fresh->AddBatch(rows.data(), n, &pool_);
+  // Quantized search stays as it was, with ranges retrained on live data.
+  if (index_->quantized()) fresh->EnableQuantized();
   std::vector<float>().swap(rows);
   DbParams p{dim_, metric_, params_, quantize_};
   SwitchGeneration({&p, fresh.get(), &ids, &metas});

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstring>
 #include <span>
 
@@ -28,7 +29,8 @@ constexpr uint32_t Tag(const char (&s)[5]) {
 constexpr uint32_t kParm = Tag("PARM"), kVecs = Tag("VECS"), kNorm = Tag("NORM"),
                    kGrl0 = Tag("GRL0"), kGlvl = Tag("GLVL"), kGupo = Tag("GUPO"),
                    kGupp = Tag("GUPP"), kDels = Tag("DELS"), kIdof = Tag("IDOF"),
-                   kIdby = Tag("IDBY"), kMtof = Tag("MTOF"), kMtby = Tag("MTBY");
+                   kIdby = Tag("IDBY"), kMtof = Tag("MTOF"), kMtby = Tag("MTBY"),
+                   kSqmn = Tag("SQMN"), kSqsc = Tag("SQSC"), kSqcd = Tag("SQCD");
 constexpr uint32_t kLayoutVersion = 1;
 constexpr size_t kParmSize = 64;
 
@@ -131,6 +133,11 @@ uint64_t WriteDbSnapshot(Env* env, const std::string& path, uint64_t generation,
   AddArray(&w, kGupo, g.upper_offset().data(), n);
   AddArray(&w, kGupp, g.upper().data(), g.upper().size());
   AddArray(&w, kDels, index.deleted().words.data(), (n + 63) / 64);
+  if (const Sq8Quantizer* q = index.quantizer(); q && q->trained()) {
+    AddArray(&w, kSqmn, q->mins().data(), p.dim);
+    AddArray(&w, kSqsc, q->scales().data(), p.dim);
+    AddArray(&w, kSqcd, q->codes().data(), n * p.dim);
+  }
   AddStrings(&w, kIdof, kIdby, n,
              [&](size_t i, std::string*) { return std::string_view((*state.ids)[i]); });
   AddStrings(&w, kMtof, kMtby, n, [&](size_t i, std::string* buf) {
@@ -212,6 +219,25 @@ LoadedDbState LoadDbSnapshot(const SnapshotReader& reader) {
   index.RestoreState(entry, max_level, dels, norms);
   std::string err = index.Verify();
   if (!err.empty()) L.Corrupt("graph: " + err);
+  if (p.quantize) {
+    auto codes = reader.Find(kSqcd);
+    if (codes && n > 0) {
+      const float* mins = L.Array<float>(kSqmn, "SQMN", p.dim);
+      const float* scales = L.Array<float>(kSqsc, "SQSC", p.dim);
+      if (codes->length != n * p.dim) L.Corrupt("section SQCD has the wrong size");
+      for (uint32_t d = 0; d < p.dim; ++d)
+        if (!std::isfinite(mins[d]) || !std::isfinite(scales[d]) || scales[d] < 0)
+          L.Corrupt("SQ8 range of dimension " + std::to_string(d) + " is invalid");
+      GrowableRegion region =
+          GrowableRegion::FromFd(reader.fd(), reader.path(), codes->offset, codes->length,
+                                 std::max<size_t>(codes->length * 4, 64 << 20));
+      index.RestoreQuantized(std::vector<float>(mins, mins + p.dim),
+                             std::vector<float>(scales, scales + p.dim),
+                             std::make_unique<RegionRowBacking>(std::move(region)));
+    } else {
+      index.EnableQuantized();  // saved while switched off, or empty: encode now
+    }
+  }
 
   st.ids.resize(n);
   L.Strings(kIdof, kIdby, "IDS", n, [&](uint64_t i, std::string_view s) {

@@ -18,6 +18,9 @@
 //   IDOF  (n+1) u64 offsets into IDBY; IDBY: the ids' bytes back to back
 //   MTOF  (n+1) u64 offsets into MTBY; MTBY: each slot's metadata as a
 //         meta/value_codec.h Value, or nothing for "no metadata"
+//   SQMN, SQSC  dim float32 each: the SQ8 ranges (min, scale) per dimension
+//   SQCD  n x dim u8: the SQ8 codes (mapped at open); the three SQ8
+//         sections are written only while quantized search is on
 //
 // Contract: WriteDbSnapshot streams the state to a new file and fsyncs it
 // (SnapshotWriter::Finish). LoadDbSnapshot checks every section's size and
@@ -25,7 +28,9 @@
 // slots, offsets monotone, metadata decodable) and throws
 // Error(kCorruption, "<file>: <what>") on any violation; checksums are
 // verified by SnapshotReader::Open. The vector block is mapped MAP_PRIVATE
-// from the file (reserve room to grow in place), not read.
+// from the file (reserve room to grow in place), not read; so are the SQ8
+// codes. A database created with quantize=True opens with quantized search
+// on: from the saved codes, or by encoding the vectors when none were saved.
 #pragma once
 
 #include <cstdint>

@@ -34,6 +34,7 @@ struct TraversalScratch {
   std::vector<float> query;
   std::vector<float> insert_query;
   std::vector<Neighbor> found;
+  Sq8Query sq8_query;
   VisitedSet visited;
   static TraversalScratch& Get() {
     thread_local TraversalScratch s;
@@ -101,6 +102,51 @@ const float* HnswIndex::PrepareQuery(const float* q, std::vector<float>* buf) co
   return buf->data();
 }
 
+// Distances from a prepared float query (exact; graph construction and the
+// default search).
+struct HnswIndex::FloatSpace {
+  const HnswIndex& ix;
+  const float* q;
+  size_t lines;  // cache lines prefetched per row, at most 8
+  FloatSpace(const HnswIndex& index, const float* query)
+      : ix(index), q(query), lines(std::min<size_t>(index.vectors_.row_bytes() / 64 + 1, 8)) {}
+  float Dist(uint32_t s) const { return ix.QueryDist(q, s); }
+  void Touch(uint32_t s) const { Prefetch(ix.vectors_.row(s)); }
+  void Fetch(uint32_t s) const {
+    const char* p = reinterpret_cast<const char*>(ix.vectors_.row(s));
+    for (size_t l = 0; l < lines; ++l) Prefetch(p + 64 * l);
+  }
+};
+
+// Approximate distances from SQ8 codes, on the same internal scale as
+// QueryDist (cosine 1 - q.x/|x|, squared L2, -q.x). Under cosine the codes
+// hold x/|x| (see RowScales), so the score is already q.x/|x|.
+struct HnswIndex::CodeSpace {
+  const HnswIndex& ix;
+  const Sq8Quantizer& sq;
+  const Sq8Query& q;
+  size_t lines;
+  CodeSpace(const HnswIndex& index, const Sq8Query& query)
+      : ix(index), sq(*index.sq8_), q(query), lines(std::min<size_t>(index.dim() / 64 + 1, 8)) {}
+  float Dist(uint32_t s) const {
+    const float score = sq.Score(q, s);
+    switch (ix.metric_) {
+      case Metric::kCosine:
+        return 1.0f - score;
+      case Metric::kEuclidean:
+        return score;
+      case Metric::kDot:
+        return -score;
+    }
+    return score;
+  }
+  void Touch(uint32_t s) const { Prefetch(sq.code(s)); }
+  void Fetch(uint32_t s) const {
+    const char* p = reinterpret_cast<const char*>(sq.code(s));
+    for (size_t l = 0; l < lines; ++l) Prefetch(p + 64 * l);
+  }
+};
+
 int HnswIndex::RandomLevel() {
   std::uniform_real_distribution<double> u(std::numeric_limits<double>::min(), 1.0);
   int level = static_cast<int>(-std::log(u(rng_)) * level_mult_);
@@ -141,12 +187,13 @@ void HnswIndex::Reserve(size_t slots) {
   locks_.reset(new std::atomic<uint8_t>[cap]);
   for (size_t i = 0; i < cap; ++i) locks_[i].store(0, std::memory_order_relaxed);
   locks_size_ = cap;
+  if (sq8_) sq8_->Reserve(cap);
 }
 
-template <bool kLocked>
-uint32_t HnswIndex::Greedy(const float* q, uint32_t ep, int from_level, int to_level) const {
+template <bool kLocked, class Space>
+uint32_t HnswIndex::Greedy(const Space& sp, uint32_t ep, int from_level, int to_level) const {
   uint32_t cur = ep;
-  float cur_d = QueryDist(q, cur);
+  float cur_d = sp.Dist(cur);
   uint32_t copy[kMaxListWords];
   for (int level = from_level; level >= to_level; --level) {
     bool changed = true;
@@ -155,9 +202,9 @@ uint32_t HnswIndex::Greedy(const float* q, uint32_t ep, int from_level, int to_l
       const uint32_t* list = graph_.List(cur, level);
       if constexpr (kLocked) list = CopyList(cur, list, copy);
       uint32_t cnt = list[0];
-      for (uint32_t j = 1; j <= cnt; ++j) Prefetch(vectors_.row(list[j]));
+      for (uint32_t j = 1; j <= cnt; ++j) sp.Touch(list[j]);
       for (uint32_t j = 1; j <= cnt; ++j) {
-        float d = QueryDist(q, list[j]);
+        float d = sp.Dist(list[j]);
         if (d < cur_d) {
           cur_d = d;
           cur = list[j];
@@ -169,8 +216,8 @@ uint32_t HnswIndex::Greedy(const float* q, uint32_t ep, int from_level, int to_l
   return cur;
 }
 
-template <bool kLocked>
-void HnswIndex::SearchLayer(const float* q, uint32_t ep, size_t ef, int level,
+template <bool kLocked, class Space>
+void HnswIndex::SearchLayer(const Space& sp, uint32_t ep, size_t ef, int level,
                             const SlotBitmap* allowed, bool skip_deleted, uint32_t exclude,
                             std::vector<Neighbor>* top) const {
   auto& scratch = TraversalScratch::Get();
@@ -182,10 +229,9 @@ void HnswIndex::SearchLayer(const float* q, uint32_t ep, size_t ef, int level,
   cand.clear();
   top->clear();
   auto accept = [&](uint32_t s) {
-    return s != exclude && !(skip_deleted && deleted_.Test(s)) &&
-           !(allowed && !allowed->Test(s));
+    return s != exclude && !(skip_deleted && deleted_.Test(s)) && !(allowed && !allowed->Test(s));
   };
-  float d = QueryDist(q, ep);
+  float d = sp.Dist(ep);
   visited.Set(ep);
   cand.push_back({d, ep});
   float lower = std::numeric_limits<float>::infinity();
@@ -193,7 +239,6 @@ void HnswIndex::SearchLayer(const float* q, uint32_t ep, size_t ef, int level,
     top->push_back({d, ep});
     lower = d;
   }
-  const size_t line_count = std::min<size_t>(vectors_.row_bytes() / 64 + 1, 8);
   while (!cand.empty()) {
     Neighbor c = cand.front();
     if (c.distance > lower && top->size() >= ef) break;
@@ -207,12 +252,11 @@ void HnswIndex::SearchLayer(const float* q, uint32_t ep, size_t ef, int level,
       uint32_t n = list[j];
       if (visited.TestAndSet(n)) continue;
       batch[nbatch++] = n;
-      const char* p = reinterpret_cast<const char*>(vectors_.row(n));
-      for (size_t l = 0; l < line_count; ++l) Prefetch(p + 64 * l);
+      sp.Fetch(n);
     }
     for (uint32_t b = 0; b < nbatch; ++b) {
       uint32_t n = batch[b];
-      float dn = QueryDist(q, n);
+      float dn = sp.Dist(n);
       if (top->size() < ef || dn < lower) {
         cand.push_back({dn, n});
         std::push_heap(cand.begin(), cand.end(), Farther{});
@@ -300,23 +344,28 @@ void HnswIndex::Link(uint32_t slot, int node_level, bool locked) {
     ep = entry_;
     max_level = max_level_;
   }
-  if (ep == slot && max_level == node_level) {
-    // Relinking the entry point: start from any neighbour it has.
-    const uint32_t* l0 = graph_.List(slot, 0);
-    if (l0[0] == 0) return;
-    ep = l0[1];
+  int top_level = std::min(node_level, max_level);
+  if (ep == slot) {
+    // Relinking the entry point (UpdateVector): start from a neighbour on the
+    // highest level where it has one. That neighbour exists on that level, so
+    // the layer searches below never read a list a slot lacks (a level-0
+    // neighbour used on an upper level did, and crashed).
+    while (top_level >= 0 && graph_.List(slot, top_level)[0] == 0) --top_level;
+    if (top_level < 0) return;
+    ep = graph_.List(slot, top_level)[1];
   }
   uint32_t cur = ep;
+  const FloatSpace sp(*this, q);
   if (node_level < max_level) {
-    cur = locked ? Greedy<true>(q, ep, max_level, node_level + 1)
-                 : Greedy<false>(q, ep, max_level, node_level + 1);
+    cur = locked ? Greedy<true>(sp, ep, max_level, node_level + 1)
+                 : Greedy<false>(sp, ep, max_level, node_level + 1);
   }
   std::vector<Neighbor>& found = scratch.found;
-  for (int level = std::min(node_level, max_level); level >= 0; --level) {
+  for (int level = top_level; level >= 0; --level) {
     if (locked)
-      SearchLayer<true>(q, cur, params_.ef_construction, level, nullptr, false, slot, &found);
+      SearchLayer<true>(sp, cur, params_.ef_construction, level, nullptr, false, slot, &found);
     else
-      SearchLayer<false>(q, cur, params_.ef_construction, level, nullptr, false, slot, &found);
+      SearchLayer<false>(sp, cur, params_.ef_construction, level, nullptr, false, slot, &found);
     if (found.empty()) continue;
     uint32_t next = found.front().slot;
     SelectHeuristic(&found, params_.m);
@@ -350,6 +399,7 @@ uint32_t HnswIndex::AddBatch(const float* rows, size_t n, ThreadPool* pool) {
       inv_norms_[first + i] = n2 > 0 ? 1.0f / std::sqrt(n2) : 0.0f;
     }
   }
+  if (sq8_) EncodeRows(first, n);
   std::vector<int> levels(n);
   size_t upper_words = 0;
   for (size_t i = 0; i < n; ++i) {
@@ -384,6 +434,7 @@ void HnswIndex::UpdateVector(uint32_t slot, const float* v) {
     float n2 = k_.dot(v, v, dim());
     inv_norms_[slot] = n2 > 0 ? 1.0f / std::sqrt(n2) : 0.0f;
   }
+  if (sq8_) EncodeRows(slot, 1);
   if (size() > 1) Link(slot, graph_.level(slot), false);
 }
 
@@ -399,8 +450,19 @@ void HnswIndex::Search(const float* query, size_t k, size_t ef, const SlotBitmap
   if (k == 0 || max_level_ < 0 || live_count() == 0) return;
   auto& scratch = TraversalScratch::Get();
   const float* q = PrepareQuery(query, &scratch.query);
-  uint32_t cur = Greedy<false>(q, entry_, max_level_, 1);
-  SearchLayer<false>(q, cur, std::max(ef, k), 0, allowed, true, kNone, out);
+  if (sq8_ && sq8_->trained()) {
+    // Walk with code distances, then re-rank the ef candidates exactly.
+    sq8_->PrepareQuery(q, metric_ == Metric::kEuclidean, &scratch.sq8_query);
+    const CodeSpace sp(*this, scratch.sq8_query);
+    uint32_t cur = Greedy<false>(sp, entry_, max_level_, 1);
+    SearchLayer<false>(sp, cur, std::max(ef, k), 0, allowed, true, kNone, out);
+    for (Neighbor& n : *out) n.distance = QueryDist(q, n.slot);
+    std::sort(out->begin(), out->end());
+  } else {
+    const FloatSpace sp(*this, q);
+    uint32_t cur = Greedy<false>(sp, entry_, max_level_, 1);
+    SearchLayer<false>(sp, cur, std::max(ef, k), 0, allowed, true, kNone, out);
+  }
   if (out->size() > k) out->resize(k);
   for (Neighbor& n : *out) n.distance = ToReported(n.distance);
 }
@@ -458,6 +520,7 @@ GraphStats HnswIndex::Stats() const {
   st.num_layers = max_level_ < 0 ? 0 : static_cast<size_t>(max_level_) + 1;
   st.memory_vectors_bytes = vectors_.bytes() + inv_norms_.size() * sizeof(float);
   st.memory_graph_bytes = graph_.MemoryBytes();
+  st.memory_quantized_bytes = sq8_ ? sq8_->MemoryBytes() : 0;
   size_t live = 0, sum = 0, mx = 0, mn = std::numeric_limits<size_t>::max();
   for (uint32_t s = 0; s < size(); ++s) {
     if (deleted_.Test(s)) continue;
@@ -475,8 +538,8 @@ GraphStats HnswIndex::Stats() const {
 
 std::string HnswIndex::Verify() const {
   const size_t n = size();
-  if (graph_.size() != n) return "graph has " + std::to_string(graph_.size()) + " slots, vectors " +
-                                 std::to_string(n);
+  if (graph_.size() != n)
+    return "graph has " + std::to_string(graph_.size()) + " slots, vectors " + std::to_string(n);
   if (n == 0) return max_level_ < 0 ? "" : "empty graph has an entry point";
   if (entry_ >= n) return "entry point " + std::to_string(entry_) + " out of range";
   if (graph_.level(entry_) != max_level_) return "entry point is not on the top level";
@@ -526,6 +589,42 @@ void HnswIndex::RestoreState(uint32_t entry, int max_level, const uint64_t* dele
       }
     }
   }
+}
+
+void HnswIndex::EncodeRows(uint32_t first, size_t n) {
+  if (n == 0) return;
+  if (!sq8_->trained()) {
+    // First rows of an index that was empty when quantization was enabled.
+    RetrainQuantizer();
+    return;
+  }
+  sq8_->Resize(size());
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t s = first + static_cast<uint32_t>(i);
+    sq8_->SetRow(s, vectors_.row(s), RowScale(s));
+  }
+  if (sq8_->stale() && sq8_->rows_since_training() * kRetrainDivisor >= size()) RetrainQuantizer();
+}
+
+void HnswIndex::EnableQuantized() {
+  if (sq8_) return;
+  auto q = std::make_unique<Sq8Quantizer>(dim());
+  q->Reserve(std::max(size(), locks_size_));
+  if (size() > 0) q->Retrain(vectors_.data(), size(), RowScales());
+  sq8_ = std::move(q);
+}
+
+void HnswIndex::DisableQuantized() { sq8_.reset(); }
+
+void HnswIndex::RetrainQuantizer() {
+  if (sq8_ && size() > 0) sq8_->Retrain(vectors_.data(), size(), RowScales());
+}
+
+void HnswIndex::RestoreQuantized(std::vector<float> mins, std::vector<float> scales,
+                                 std::unique_ptr<RowBacking> codes) {
+  auto q = std::make_unique<Sq8Quantizer>(dim());
+  q->Restore(std::move(mins), std::move(scales), std::move(codes), size());
+  sq8_ = std::move(q);
 }
 
 }  // namespace herondb

@@ -12,6 +12,16 @@
 //   the optional filter bitmap, ascending by distance, using D2 distances
 //   (cosine 1-cos, euclidean sqrt, dot -a.b). With a filter, non-matching
 //   slots still guide the traversal.
+// - Quantized search (SQ8, optional): while enabled, every slot also has u8
+//   codes (Sq8Quantizer) kept current by AddBatch/UpdateVector; Search walks
+//   the graph with asymmetric code distances and re-ranks its final ef
+//   candidates with exact float32 distances, so reported distances are exact
+//   and only the candidate set can differ. Under cosine the codes hold the
+//   unit vectors x/|x|. Graph construction and
+//   ExactSearch always use float32. Ranges are trained on the rows present
+//   when enabled (or on the first batch of an empty index) and retrained by
+//   AddBatch/UpdateVector when the quantizer reports drift (stale()), at most
+//   once per size()/kRetrainDivisor encoded rows.
 // - Knows nothing of ids, metadata or files.
 #pragma once
 
@@ -25,6 +35,7 @@
 
 #include "herondb/common/thread_pool.h"
 #include "herondb/index/graph.h"
+#include "herondb/index/sq8_quantizer.h"
 #include "herondb/index/vector_store.h"
 #include "herondb/kernels/distance.h"
 
@@ -60,6 +71,7 @@ struct GraphStats {
   size_t min_degree_layer0 = 0;
   size_t memory_vectors_bytes = 0;
   size_t memory_graph_bytes = 0;
+  size_t memory_quantized_bytes = 0;  // SQ8 code block + per-row terms; 0 when off
 };
 
 class HnswIndex {
@@ -94,6 +106,18 @@ class HnswIndex {
   void ExactSearch(const float* query, size_t k, const SlotBitmap* allowed,
                    const std::vector<uint32_t>* candidates, std::vector<Neighbor>* out) const;
 
+  // SQ8 quantized traversal (see the contract above). EnableQuantized trains
+  // the ranges on the current rows (if any) and encodes them all; a no-op
+  // when already enabled. DisableQuantized frees the codes. Writers.
+  void EnableQuantized();
+  void DisableQuantized();
+  bool quantized() const { return sq8_ != nullptr; }
+  // Retrain when drift is detected only after this fraction of size() rows
+  // were encoded since the last training (amortizes the full re-encode).
+  static constexpr size_t kRetrainDivisor = 8;
+  // Retrains the ranges on all current rows and re-encodes them (compaction).
+  void RetrainQuantizer();
+
   GraphStats Stats() const;
   // Checks graph invariants (link targets in range, counts within bounds, no
   // self links, entry point valid); returns an empty string or a description.
@@ -113,20 +137,41 @@ class HnswIndex {
   void RestoreState(uint32_t entry, int max_level, const uint64_t* deleted_words,
                     const float* inv_norms);
   const std::vector<float>& inv_norms() const { return inv_norms_; }
+  // The SQ8 quantizer (ranges, code block) while quantized(), else null.
+  Sq8Quantizer* quantizer() { return sq8_.get(); }
+  const Sq8Quantizer* quantizer() const { return sq8_.get(); }
+  // Enables quantized search from saved ranges and a code block holding
+  // size() rows (e.g. mapped from a snapshot), without re-encoding. Call
+  // after the vectors are loaded. Throws Error(kInvalidArgument) on a
+  // mismatch, leaving the index unchanged.
+  void RestoreQuantized(std::vector<float> mins, std::vector<float> scales,
+                        std::unique_ptr<RowBacking> codes);
 
  private:
-  struct Scratch;
+  struct FloatSpace;
+  struct CodeSpace;
   float ToReported(float internal) const;
+  // (Re-)encodes rows [first, first + n) (new or updated) into the
+  // quantizer, training it first if needed and retraining on drift.
+  void EncodeRows(uint32_t first, size_t n);
+  // What the quantizer multiplies each row by: 1/|x| under cosine (codes hold
+  // unit vectors), else 1 (null: all rows).
+  const float* RowScales() const {
+    return metric_ == Metric::kCosine ? inv_norms_.data() : nullptr;
+  }
+  float RowScale(uint32_t slot) const {
+    return metric_ == Metric::kCosine ? inv_norms_[slot] : 1.0f;
+  }
   // Internal distance from a prepared query to a slot (smaller is closer).
   float QueryDist(const float* q, uint32_t slot) const;
   float PairDist(uint32_t a, uint32_t b) const;
   const float* PrepareQuery(const float* q, std::vector<float>* buf) const;
   int RandomLevel();
   void Link(uint32_t slot, int level, bool locked);
-  template <bool kLocked>
-  uint32_t Greedy(const float* q, uint32_t ep, int from_level, int to_level) const;
-  template <bool kLocked>
-  void SearchLayer(const float* q, uint32_t ep, size_t ef, int level, const SlotBitmap* allowed,
+  template <bool kLocked, class Space>
+  uint32_t Greedy(const Space& sp, uint32_t ep, int from_level, int to_level) const;
+  template <bool kLocked, class Space>
+  void SearchLayer(const Space& sp, uint32_t ep, size_t ef, int level, const SlotBitmap* allowed,
                    bool skip_deleted, uint32_t exclude, std::vector<Neighbor>* top) const;
   void SelectHeuristic(std::vector<Neighbor>* cands, size_t max) const;
   void SetLinks(uint32_t slot, int level, const std::vector<Neighbor>& sel);
@@ -150,6 +195,7 @@ class HnswIndex {
   std::unique_ptr<std::atomic<uint8_t>[]> locks_;
   size_t locks_size_ = 0;
   std::mutex entry_mu_;
+  std::unique_ptr<Sq8Quantizer> sq8_;  // null: quantized search off
 };
 
 }  // namespace herondb

@@ -22,18 +22,26 @@
 // the indexes cannot narrow the filter at all. It is exact for every filter
 // built from $eq/$ne/$in/$nin with scalar operands (strings up to
 // kMaxIndexedString bytes), $gt/$gte/$lt/$lte, $exists, and $and/$or/$not
-// of such filters, including {} (all slots). Equality with an array/object or
-// a long string is a superset (the caller checks Filter::Matches on the
-// candidates); $ne/$nin of those, and $not/$or over a superset, are not
-// plannable. An $and is exact if all its parts are, else the intersection of
-// what its parts could narrow. Invariant (tested against brute force): an
-// exact answer equals {slot : Matches(metadata(slot))} over inserted slots.
-// CandidateSlots/Count return only exact answers; EstimateCount a cheap
-// upper-bound-ish estimate of the number of matches (nullopt: unknown).
+// of such filters, including {} (all slots). Equality ($eq, $in) with an
+// array/object or a long string is a superset (the caller checks
+// Filter::Matches on the candidates); $ne/$nin of those, and $not over a
+// superset, are not plannable. An $and is exact if all its parts are, else
+// the intersection of what its parts could narrow; an $or is the union of
+// its parts (a superset if one is), and not plannable if one part is not.
+// Invariant (tested against brute force in meta_index_test.cc): an exact
+// answer equals {slot : Matches(metadata(slot))} over inserted slots, and an
+// inexact one contains it.
+// CandidateSlots/Count return only exact answers; Count of a single leaf (or
+// its $not) sums posting sizes without listing slots. EstimateCount is a
+// cheap estimate of the number of matches from posting sizes (an $and is
+// the smallest of its parts; nullopt: unknown); it lists no slots.
 //
 // Errors: Insert of a slot already present, or Erase of a slot not present,
 // throws Error(kInvalidArgument) and changes nothing. Erase must be given the
-// metadata that was inserted (unchecked).
+// metadata that was inserted (unchecked). Metadata that is not an object
+// (or null) indexes no fields: every path is missing for it.
+// Cost: Insert/Erase walk the metadata once (O(fields * log)); postings left
+// empty by Erase are freed, so memory follows the live records.
 // Thread safety: const methods may run concurrently; Insert/Erase/Clear need
 // exclusive access.
 #pragma once
@@ -63,6 +71,8 @@ class MetaIndex {
   // Number of slots inserted and not erased.
   size_t size() const { return all_.size(); }
   bool Contains(uint32_t slot) const { return all_.Contains(slot); }
+  // Number of distinct field paths held by at least one slot.
+  size_t num_fields() const { return fields_.size(); }
 
   struct Candidates {
     std::vector<uint32_t> slots;  // sorted ascending
@@ -88,30 +98,32 @@ class MetaIndex {
     std::unordered_map<std::string, SlotSet> strings;
   };
 
-  // A leaf as membership in a union of postings, possibly negated.
+  // A leaf as membership in a union of disjoint postings, possibly negated.
+  // exact == false: the union is a superset of the leaf's positive form.
   struct LeafSets {
     std::vector<const SlotSet*> sets;
     bool negate = false;
     bool exact = true;
     bool Matches(uint32_t slot) const;
+    size_t PositiveCount() const;
   };
 
   struct Result {
     enum class Kind { kAll, kSet, kUnknown } kind = Kind::kUnknown;
-    std::vector<uint32_t> slots;  // kSet
+    std::vector<uint32_t> slots;  // kSet, ascending
     bool exact = false;           // kSet; kAll is always exact
   };
 
   void Walk(const Object& obj, std::string* key, uint32_t slot, bool insert);
   const Field* FindField(const std::string& key) const;
-  // Postings whose union is $eq `operand` (superset if !*exact).
+  // Appends the postings whose union is {slot : field == operand} (a
+  // superset, with out->exact cleared, for containers and long strings).
   void EqSets(const Field* f, const Value& operand, LeafSets* out) const;
-  // Leaf as LeafSets; false for ranges (use RangeSlots).
-  bool LeafAsSets(const FilterNode& leaf, LeafSets* out) const;
-  std::vector<uint32_t> RangeSlots(const FilterNode& leaf) const;
-  size_t RangeCount(const FilterNode& leaf) const;
+  LeafSets LeafAsSets(const FilterNode& leaf) const;
   Result Eval(const FilterNode& node) const;
+  Result EvalLeaf(const FilterNode& leaf) const;
   Result EvalAnd(const FilterNode& node) const;
+  Result EvalOr(const FilterNode& node) const;
   std::optional<size_t> Estimate(const FilterNode& node) const;
   std::vector<uint32_t> AllSlots() const;
 
