@@ -258,7 +258,9 @@ def run(args: argparse.Namespace, workdir: str, db_path: str) -> None:
     # With filters: restrict to one top-level package, or to short docstrings.
     hits, ms = timed_search(db, qv[0], k=3, where_filter={"top": {"$in": ["io", "pathlib", "os"]}})
     show_hits(f"query: {queries[0]!r}  where top in [io, pathlib, os]", hits, ms)
-    hits, ms = timed_search(db, qv[3], k=3, where_filter={"top": "concurrent"})
+    concurrent_filter = {"top": "concurrent"}
+    hits, ms = timed_search(db, qv[3], k=3, where_filter=concurrent_filter)
+    filtered_before = [h.id for h in hits]
     show_hits(f"query: {queries[3]!r}  where top == 'concurrent'", hits, ms)
     hits, ms = timed_search(db, qv[2], k=3, where_filter={"chars": {"$lt": 60}, "top": {"$ne": "hashlib"}})
     show_hits(f"query: {queries[2]!r}  where chars < 60 and top != 'hashlib'", hits, ms)
@@ -276,8 +278,11 @@ def run(args: argparse.Namespace, workdir: str, db_path: str) -> None:
     reopened = herondb.Database(db_path)  # dim and metric are detected
     open_ms = (time.perf_counter() - t0) * 1000
     after = [[h.id for h in reopened.search(v, k=3)] for v in qv]
+    filtered_after = [h.id for h in reopened.search(qv[3], k=3, where_filter=concurrent_filter)]
     print(f"\nreopened from disk in {open_ms:.1f} ms: {len(reopened):,} vectors, dim={reopened.dim}, "
-          f"metric={reopened.metric}; same top-3 for every query: {after == before}")
+          f"metric={reopened.metric}")
+    print(f"  same top-3 for every query: {after == before}; same filtered top-3: "
+          f"{filtered_after == filtered_before}; count(top == 'json') = {reopened.count({'top': 'json'})}")
     reopened.delete(ids[0])  # not saved: the write-ahead log alone keeps it
     reopened.close()
     t0 = time.perf_counter()
