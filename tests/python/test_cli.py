@@ -574,6 +574,46 @@ def test_output_into_a_closed_pipe_exits_quietly(dbpath):
     assert b"Traceback" not in err
 
 
+def _run_on_a_terminal(*args):
+    """Run ``python -m herondb ARGS`` with stdout/stderr on a pseudo-terminal; returns (rc, output)."""
+    pty = pytest.importorskip("pty", reason="pseudo-terminals need a POSIX system")
+    pid, fd = pty.fork()
+    if pid == 0:  # the child
+        os.environ.update(_env())
+        os.execv(sys.executable, [sys.executable, "-m", "herondb", *map(str, args)])
+    chunks = []
+    while True:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:  # EIO once the child has exited
+            break
+        if not data:
+            break
+        chunks.append(data)
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), b"".join(chunks).decode("utf-8", "replace")
+
+
+def _npy_import_inputs(tmp_path, n=3000):
+    np.save(tmp_path / "v.npy", data(n, 8, seed=5))
+    (tmp_path / "ids.txt").write_text("".join(f"r{i}\n" for i in range(n)))
+    return ["--npy", tmp_path / "v.npy", "--ids", tmp_path / "ids.txt", "--batch-size", "500"]
+
+
+def test_progress_bar_is_drawn_when_stderr_is_a_terminal(tmp_path):
+    rc, output = _run_on_a_terminal("import", tmp_path / "db", *_npy_import_inputs(tmp_path))
+    assert rc == 0, output
+    assert "importing [" in output and "100%" in output and "3,000/3,000" in output
+
+
+def test_quiet_turns_the_progress_bar_off_on_a_terminal(tmp_path):
+    rc, output = _run_on_a_terminal("import", tmp_path / "db", *_npy_import_inputs(tmp_path),
+                                    "--quiet")
+    assert rc == 0, output
+    assert "importing [" not in output and "created" in output
+
+
 # ------------------------------------------------------------ helper units
 
 
