@@ -73,12 +73,14 @@ def _disk_usage(path: str) -> Tuple[int, int]:
     return files, size
 
 
-def _human_bytes(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} GiB"  # pragma: no cover - loop always returns
+def _human_bytes(n: int) -> str:
+    units = ("B", "KiB", "MiB", "GiB", "TiB")
+    value = float(n)
+    step = 0
+    while value >= 1024 and step < len(units) - 1:
+        value /= 1024
+        step += 1
+    return f"{n} B" if step == 0 else f"{value:.1f} {units[step]}"
 
 
 class Output:
