@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from . import _core
 from .database import Database
+from .async_database import AsyncDatabase
+from .client import Client
 from .errors import CorruptionError, DatabaseLockedError, HeronDBError, StorageError
 
 _core._set_error_types(DatabaseLockedError, CorruptionError, StorageError)
@@ -25,6 +27,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Database",
+    "Client",
+    "AsyncDatabase",
     "SearchResult",
     "HeronDBError",
     "DatabaseLockedError",

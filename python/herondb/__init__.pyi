@@ -1,0 +1,23 @@
+"""Type stubs of the herondb package."""
+
+from ._core import SearchResult as SearchResult
+from .async_database import AsyncDatabase as AsyncDatabase
+from .client import Client as Client
+from .database import Database as Database
+from .errors import CorruptionError as CorruptionError
+from .errors import DatabaseLockedError as DatabaseLockedError
+from .errors import HeronDBError as HeronDBError
+from .errors import StorageError as StorageError
+
+__version__: str
+
+__all__ = [
+    "Database",
+    "Client",
+    "AsyncDatabase",
+    "SearchResult",
+    "HeronDBError",
+    "DatabaseLockedError",
+    "CorruptionError",
+    "StorageError",
+]

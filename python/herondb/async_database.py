@@ -1,0 +1,275 @@
+"""AsyncDatabase: the Database API for asyncio programs.
+
+Every call that can take time (writes, searches, get, save, compact, export,
+import, verify, opening and closing) runs in a worker thread through
+:func:`asyncio.to_thread`, and herondb's C++ core releases the GIL while it
+works, so the event loop keeps serving other tasks in the meantime. Cheap
+read-only calls (``count``, ``ids``, ``stats``, ``len``, ``in`` and the
+properties) are ordinary synchronous methods, as in the reference API.
+
+Calls from several tasks may overlap: the underlying Database allows many
+concurrent readers and serializes writers itself. Do not modify a numpy array
+you passed to a call until that call's ``await`` has returned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+from typing import Any, Dict, List, Optional, Sequence, Type
+
+from ._typing import Filter, Matrix, Metadata, Metadatas, PathLike, Record, Vector
+from .database import Database
+
+from ._core import SearchResult
+
+
+def _open_database(
+    path: PathLike,
+    dim: Optional[int],
+    metric: Optional[str],
+    m: Optional[int],
+    ef_construction: Optional[int],
+    quantize: bool,
+    read_only: bool,
+    sync: bool,
+) -> Database:
+    return Database(path, dim, metric, m, ef_construction, quantize, read_only=read_only, sync=sync)
+
+
+class AsyncDatabase:
+    """A :class:`Database` whose blocking methods are coroutines.
+
+    ``AsyncDatabase(path, dim=...)`` opens the database right away (in the
+    calling thread); ``await AsyncDatabase.open(path, dim=...)`` does the same
+    without blocking the event loop. ``async with`` saves and closes on exit,
+    like ``with Database(...)``. The parameters are those of :class:`Database`.
+    """
+
+    def __init__(
+        self,
+        path: PathLike,
+        dim: Optional[int] = None,
+        metric: Optional[str] = None,
+        m: Optional[int] = None,
+        ef_construction: Optional[int] = None,
+        quantize: bool = False,
+        *,
+        read_only: bool = False,
+        sync: bool = False,
+    ) -> None:
+        self._db = _open_database(path, dim, metric, m, ef_construction, quantize, read_only, sync)
+
+    @classmethod
+    async def open(
+        cls,
+        path: PathLike,
+        dim: Optional[int] = None,
+        metric: Optional[str] = None,
+        m: Optional[int] = None,
+        ef_construction: Optional[int] = None,
+        quantize: bool = False,
+        *,
+        read_only: bool = False,
+        sync: bool = False,
+    ) -> "AsyncDatabase":
+        """Open or create a database in a worker thread and wrap it."""
+        db = await asyncio.to_thread(
+            _open_database, path, dim, metric, m, ef_construction, quantize, read_only, sync
+        )
+        return cls.wrap(db)
+
+    @classmethod
+    def wrap(cls, database: Database) -> "AsyncDatabase":
+        """Wrap an already open :class:`Database` (for instance a Client collection).
+
+        The wrapper shares the handle: closing either closes both.
+        """
+        if not isinstance(database, Database):
+            raise TypeError(f"expected a herondb.Database, got {type(database).__name__}")
+        self = cls.__new__(cls)
+        self._db = database
+        return self
+
+    @property
+    def database(self) -> Database:
+        """The wrapped synchronous :class:`Database`."""
+        return self._db
+
+    # --------------------------------------------------------------- properties
+
+    @property
+    def dim(self) -> int:
+        """The vector dimensionality of this database."""
+        return self._db.dim
+
+    @property
+    def metric(self) -> str:
+        """The distance metric: ``"cosine"``, ``"euclidean"`` or ``"dot_product"``."""
+        return self._db.metric
+
+    @property
+    def quantized_search(self) -> bool:
+        """Whether graph traversal currently uses SQ8 codes."""
+        return self._db.quantized_search
+
+    @property
+    def deleted_count(self) -> int:
+        """Deleted slots not yet reclaimed by :meth:`compact`."""
+        return self._db.deleted_count
+
+    @property
+    def total_slots(self) -> int:
+        """Allocated slots, live plus deleted."""
+        return self._db.total_slots
+
+    @property
+    def path(self) -> str:
+        """The database directory."""
+        return self._db.path
+
+    @property
+    def closed(self) -> bool:
+        """True once the database has been closed."""
+        return self._db.closed
+
+    @property
+    def read_only(self) -> bool:
+        """True when the database was opened with ``read_only=True``."""
+        return self._db.read_only
+
+    # ------------------------------------------------------------------ writes
+
+    async def add(self, id: str, vector: Vector, metadata: Optional[Metadata] = None) -> None:
+        """Add a vector under a new id (ValueError if the id exists)."""
+        await asyncio.to_thread(self._db.add, id, vector, metadata)
+
+    async def upsert(self, id: str, vector: Vector, metadata: Optional[Metadata] = None) -> None:
+        """Insert a vector, or replace it if the id exists."""
+        await asyncio.to_thread(self._db.upsert, id, vector, metadata)
+
+    async def add_many(
+        self, ids: Sequence[str], vectors: Matrix, metadatas: Optional[Metadatas] = None
+    ) -> None:
+        """Insert a batch of new vectors; all-or-nothing."""
+        await asyncio.to_thread(self._db.add_many, ids, vectors, metadatas)
+
+    async def upsert_many(
+        self, ids: Sequence[str], vectors: Matrix, metadatas: Optional[Metadatas] = None
+    ) -> None:
+        """Insert or replace a batch of vectors; all-or-nothing."""
+        await asyncio.to_thread(self._db.upsert_many, ids, vectors, metadatas)
+
+    async def update(
+        self, id: str, vector: Optional[Vector] = None, metadata: Optional[Metadata] = None
+    ) -> None:
+        """Replace the vector and/or the metadata of an existing id."""
+        await asyncio.to_thread(self._db.update, id, vector, metadata)
+
+    async def delete(self, id: str) -> bool:
+        """Delete one id; True if it was there."""
+        return await asyncio.to_thread(self._db.delete, id)
+
+    async def delete_many(self, ids: Sequence[str]) -> int:
+        """Delete several ids; returns how many were there."""
+        return await asyncio.to_thread(self._db.delete_many, ids)
+
+    # ------------------------------------------------------------------- reads
+
+    async def search(
+        self,
+        vector: Vector,
+        k: int = 10,
+        ef_search: Optional[int] = None,
+        where_filter: Optional[Filter] = None,
+        max_distance: Optional[float] = None,
+    ) -> List[SearchResult]:
+        """The ``k`` nearest neighbours of ``vector``, closest first."""
+        return await asyncio.to_thread(self._db.search, vector, k, ef_search, where_filter, max_distance)
+
+    async def search_many(
+        self,
+        vectors: Matrix,
+        k: int = 10,
+        ef_search: Optional[int] = None,
+        where_filter: Optional[Filter] = None,
+        max_distance: Optional[float] = None,
+    ) -> List[List[SearchResult]]:
+        """One result list per query vector, computed in parallel."""
+        return await asyncio.to_thread(
+            self._db.search_many, vectors, k, ef_search, where_filter, max_distance
+        )
+
+    async def get(self, id: str) -> Record:
+        """The stored vector and metadata of ``id`` (ValueError if unknown)."""
+        return await asyncio.to_thread(self._db.get, id)
+
+    def count(self, where_filter: Optional[Filter] = None) -> int:
+        """Live vectors matching ``where_filter`` (all of them when None)."""
+        return self._db.count(where_filter)
+
+    def ids(self) -> List[str]:
+        """All live ids."""
+        return self._db.ids()
+
+    def stats(self) -> Dict[str, Any]:
+        """Index and memory statistics (see :meth:`Database.stats`)."""
+        return self._db.stats()
+
+    def enable_quantized_search(self) -> None:
+        """Traverse the graph with SQ8 codes, re-ranking with full precision."""
+        self._db.enable_quantized_search()
+
+    def disable_quantized_search(self) -> None:
+        """Traverse the graph with full-precision vectors."""
+        self._db.disable_quantized_search()
+
+    def __len__(self) -> int:
+        return len(self._db)
+
+    def __contains__(self, id: object) -> bool:
+        return id in self._db
+
+    # ----------------------------------------------------------- maintenance
+
+    async def save(self) -> None:
+        """Write a snapshot and make everything durable (see :meth:`Database.save`)."""
+        await asyncio.to_thread(self._db.save)
+
+    async def compact(self) -> None:
+        """Rebuild the index from live vectors only."""
+        await asyncio.to_thread(self._db.compact)
+
+    async def export_json(self, path: PathLike, pretty: bool = False) -> None:
+        """Write every record to a JSON file."""
+        await asyncio.to_thread(self._db.export_json, path, pretty)
+
+    async def import_json(self, path: PathLike) -> None:
+        """Upsert every record of a JSON export; all-or-nothing."""
+        await asyncio.to_thread(self._db.import_json, path)
+
+    async def verify(self) -> None:
+        """Check every file checksum and the graph; raises CorruptionError on damage."""
+        await asyncio.to_thread(self._db.verify)
+
+    async def close(self) -> None:
+        """Close the database without writing a snapshot (the log has every write)."""
+        await asyncio.to_thread(self._db.close)
+
+    async def __aenter__(self) -> "AsyncDatabase":
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        # The Database's own context-manager exit: save, then close.
+        await asyncio.to_thread(self._db.__exit__, exc_type, exc, tb)
+
+    def __repr__(self) -> str:
+        return f"<herondb.AsyncDatabase wrapping {self._db!r}>"
+
+
+__all__ = ["AsyncDatabase"]
