@@ -10,8 +10,8 @@ namespace {
 constexpr int kMaxDepth = 64;
 
 std::string TypeName(nb::handle obj) {
-  return nb::borrow<nb::str>(nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(obj.ptr())))
-                                 .attr("__name__"))
+  return nb::borrow<nb::str>(
+             nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(obj.ptr()))).attr("__name__"))
       .c_str();
 }
 
@@ -26,15 +26,15 @@ float ToFloat(PyObject* item, const char* what) {
   if (PyFloat_Check(item)) return static_cast<float>(PyFloat_AS_DOUBLE(item));
   if (PyBool_Check(item) || PyUnicode_Check(item) || PyBytes_Check(item) ||
       !(PyLong_Check(item) || PyNumber_Check(item)))
-    throw nb::type_error((std::string(what) + " must contain only numbers, found " +
-                          TypeName(nb::handle(item)))
-                             .c_str());
+    throw nb::type_error(
+        (std::string(what) + " must contain only numbers, found " + TypeName(nb::handle(item)))
+            .c_str());
   double d = PyFloat_AsDouble(item);
   if (d == -1.0 && PyErr_Occurred()) {
     PyErr_Clear();
-    throw nb::type_error((std::string(what) + " must contain only real numbers, found " +
-                          TypeName(nb::handle(item)))
-                             .c_str());
+    throw nb::type_error(
+        (std::string(what) + " must contain only real numbers, found " + TypeName(nb::handle(item)))
+            .c_str());
   }
   return static_cast<float>(d);
 }
@@ -51,7 +51,15 @@ void SequenceInto(nb::handle obj, size_t dim, const char* what, float* out) {
   for (Py_ssize_t i = 0; i < n; ++i) out[i] = ToFloat(items[i], what);
 }
 
-bool IsArray(nb::handle obj) { return nb::ndarray_check(obj); }
+// Arrays (numpy, or anything with the buffer/DLPack protocols), but not
+// byte strings: bytes are text to a user, never a vector (D5: TypeError).
+bool IsArray(nb::handle obj) {
+  if (PyBytes_Check(obj.ptr()) || PyByteArray_Check(obj.ptr()))
+    throw nb::type_error(("a vector must be a list or an array of numbers, got " +
+                          std::string(Py_TYPE(obj.ptr())->tp_name))
+                             .c_str());
+  return nb::ndarray_check(obj);
+}
 
 using F32Array = nb::ndarray<const float, nb::c_contig, nb::device::cpu>;
 
@@ -100,9 +108,9 @@ Rows ToVector(nb::handle obj, size_t dim, const char* what) {
     return r;
   }
   if (!PyList_Check(obj.ptr()) && !PyTuple_Check(obj.ptr()))
-    throw nb::type_error((std::string(what) + " must be a list of floats or a numpy array, got " +
-                          TypeName(obj))
-                             .c_str());
+    throw nb::type_error(
+        (std::string(what) + " must be a list of floats or a numpy array, got " + TypeName(obj))
+            .c_str());
   r.owned.resize(dim);
   SequenceInto(obj, dim, what, r.owned.data());
   r.data = r.owned.data();
@@ -124,10 +132,9 @@ Rows ToBatch(nb::handle obj, size_t dim, const char* what) {
     return r;
   }
   if (!PyList_Check(obj.ptr()) && !PyTuple_Check(obj.ptr()))
-    throw nb::type_error(
-        (std::string(what) + " must be a list of vectors or a 2-D numpy array, got " +
-         TypeName(obj))
-            .c_str());
+    throw nb::type_error((std::string(what) +
+                          " must be a list of vectors or a 2-D numpy array, got " + TypeName(obj))
+                             .c_str());
   nb::object seq = nb::steal(PySequence_Fast(obj.ptr(), "not a sequence"));
   Py_ssize_t n = PySequence_Fast_GET_SIZE(seq.ptr());
   PyObject** items = PySequence_Fast_ITEMS(seq.ptr());
@@ -142,9 +149,8 @@ Rows ToBatch(nb::handle obj, size_t dim, const char* what) {
     } else if (PyList_Check(items[i]) || PyTuple_Check(items[i])) {
       SequenceInto(item, dim, row_what.c_str(), r.owned.data() + i * dim);
     } else {
-      throw nb::type_error((row_what + " must be a list of floats or a numpy array, got " +
-                            TypeName(item))
-                               .c_str());
+      throw nb::type_error(
+          (row_what + " must be a list of floats or a numpy array, got " + TypeName(item)).c_str());
     }
   }
   r.data = r.owned.data();

@@ -457,7 +457,8 @@ NB_MODULE(_core, m) {
       .def("__contains__",
            [](PyDatabase& d, nb::handle id) {
              return PyUnicode_Check(id.ptr()) && d.db()->Contains(ToId(id, "id"));
-           })
+           },
+           "id"_a.none())
       .def("stats", &PyDatabase::Stats)
       .def(
           "enable_quantized_search",

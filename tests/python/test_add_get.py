@@ -73,11 +73,6 @@ def test_in_operator_with_int_returns_false(db):
     assert 1 not in db
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: bindings/module.cc __contains__ takes nb::handle without .none(), so "
-    "`None in db` raises TypeError while `1 in db` returns False",
-)
 def test_in_operator_with_none_returns_false(db):
     db.add("1", [1.0] * 8)
     assert None not in db

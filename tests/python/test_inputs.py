@@ -180,16 +180,8 @@ def test_search_many_accepts_float64_and_non_contiguous_batches(make_db, rng):
 
 NOT_NUMERIC_VECTORS = [
     pytest.param("abcdefgh", id="str"),
-    pytest.param(
-        b"abcdefgh",
-        id="bytes",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="BUG: bindings/convert.cc treats bytes as an ndarray (buffer protocol) and "
-            "hands it to numpy.ascontiguousarray(dtype=float32), which raises "
-            "ValueError('could not convert string to float') instead of TypeError (D5)",
-        ),
-    ),
+    pytest.param(b"abcdefgh", id="bytes"),
+    pytest.param(bytearray(b"abcdefgh"), id="bytearray"),
     pytest.param(12345678, id="int"),
     pytest.param(1.5, id="float"),
     pytest.param({"a": 1}, id="dict"),
