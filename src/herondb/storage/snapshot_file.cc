@@ -10,6 +10,18 @@
 
 namespace herondb {
 
+// A tag as its four ASCII letters ("VECS"), or its number when it has
+// other bytes.
+static std::string TagName(uint32_t tag) {
+  std::string name;
+  for (int i = 0; i < 4; ++i) {
+    char c = static_cast<char>((tag >> (8 * i)) & 0xff);
+    if (c < 0x20 || c > 0x7e) return std::to_string(tag);
+    name.push_back(c);
+  }
+  return name;
+}
+
 using storage::DecodeFixed32;
 using storage::DecodeFixed64;
 using storage::EncodeFixed32;
@@ -100,7 +112,7 @@ void SnapshotWriter::BeginSection(uint32_t tag) {
   for (const auto& s : sections_) {
     if (s.tag == tag) {
       throw Error(ErrorCode::kInvalidArgument,
-                  path_ + ": duplicate snapshot section tag " + std::to_string(tag));
+                  path_ + ": duplicate snapshot section tag " + TagName(tag));
     }
   }
   WriteZeros((kSnapshotAlignment - offset_ % kSnapshotAlignment) % kSnapshotAlignment);
@@ -255,7 +267,7 @@ void SnapshotReader::Parse() {
       Corrupt("section out of bounds", at);
     }
     for (const auto& other : sections_) {
-      if (other.tag == s.tag) Corrupt("duplicate section tag " + std::to_string(s.tag), at);
+      if (other.tag == s.tag) Corrupt("duplicate section tag " + TagName(s.tag), at);
     }
     prev_end = s.offset + s.length;
     sections_.push_back(s);
@@ -267,7 +279,7 @@ void SnapshotReader::VerifyChecksums() const {
   for (const auto& s : sections_) {
     uint32_t crc = crc32c::Value(map_.data() + s.offset, static_cast<size_t>(s.length));
     if (crc != s.crc) {
-      Corrupt("bad checksum of section " + std::to_string(s.tag), s.offset);
+      Corrupt("bad checksum of section " + TagName(s.tag), s.offset);
     }
   }
   map_.Advise(Advice::kNormal);
