@@ -267,6 +267,16 @@ def main(argv: Optional[list[str]] = None) -> int:
             cells = [f"{r[f]['batch_recall']:.3f} / {r[f]['batch_qps']:.0f}"
                      for f, _ in SELECTIVITIES]
             lines.append("| herondb search_many | " + " | ".join(cells) + " |")
+    lines.append("")
+    for name, r in results.items():
+        if "short_results" in r[SELECTIVITIES[0][0]]:
+            lines.append(f"{name}: queries given fewer than min(k, matches) results: " + ", ".join(
+                f"{int(p * 1000) / 10:g}% {r[f]['short_results']}" for f, p in SELECTIVITIES))
+        if "count_ms" in r[SELECTIVITIES[0][0]]:
+            lines.append(f"{name}: count(where_filter) ms: " + ", ".join(
+                f"{int(p * 1000) / 10:g}% {r[f]['count_ms']:.3f}" for f, p in SELECTIVITIES))
+        if "build_s" in r:
+            lines.append(f"{name}: build {r['build_s']:.1f} s")
     table = "\n".join(lines)
     print(table)
     out = HERE / "results"

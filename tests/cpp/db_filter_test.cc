@@ -283,7 +283,7 @@ Database* DbFilterRecall::db_ = nullptr;
 Mirror* DbFilterRecall::mirror_ = nullptr;
 
 TEST_F(DbFilterRecall, UncorrelatedFilterAtEachSelectivity) {
-  for (int below : {500, 100, 10, 1}) {  // 50%, 10%, 1%, 0.1%
+  for (int below : {500, 200, 100, 10, 1}) {  // 50%, 20%, 10%, 1%, 0.1%
     Filter f = F(R"({"r": {"$lt": )" + std::to_string(below) + "}}");
     Database::FilterExplain ex = db_->ExplainFilter(&f, 10, std::nullopt);
     double recall = Recall(f, 10, std::nullopt);
@@ -294,10 +294,11 @@ TEST_F(DbFilterRecall, UncorrelatedFilterAtEachSelectivity) {
 }
 
 TEST_F(DbFilterRecall, FilterCorrelatedWithClustersAwayFromTheQuery) {
-  // Half the blobs, then one blob in ten: matches lie in other regions than
-  // many queries.
-  for (const char* fs :
-       {R"({"cluster": {"$lt": 25}})", R"({"cluster": {"$in": [3, 17, 31, 45, 8]}})"}) {
+  // Half the blobs, a fifth of them, then five of the fifty: the matches lie
+  // in other regions than many queries, so the walk must leave the query's
+  // neighbourhood.
+  for (const char* fs : {R"({"cluster": {"$lt": 25}})", R"({"cluster": {"$gte": 40}})",
+                         R"({"cluster": {"$in": [3, 17, 31, 45, 8]}})"}) {
     Filter f = F(fs);
     Database::FilterExplain ex = db_->ExplainFilter(&f, 10, std::nullopt);
     double recall = Recall(f, 10, std::nullopt);

@@ -8,6 +8,7 @@
 #include "herondb/meta/meta_index.h"
 
 #include <algorithm>
+#include <bit>
 #include <iterator>
 #include <limits>
 
@@ -30,16 +31,21 @@ std::vector<uint32_t> Union(const std::vector<uint32_t>& a, const std::vector<ui
   return out;
 }
 
-std::vector<uint32_t> Difference(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
-  std::vector<uint32_t> out;
-  out.reserve(a.size() - std::min(a.size(), b.size()));
-  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
-  return out;
-}
-
 // Membership tests per candidate are cheaper than listing a leaf's slots
 // when the leaf has at most this many postings.
 constexpr size_t kMaxProbeSets = 8;
+
+// The set bits of a dense bitmap, ascending.
+std::vector<uint32_t> BitsToSlots(const std::vector<uint64_t>& words) {
+  std::vector<uint32_t> out;
+  size_t n = 0;
+  for (uint64_t w : words) n += static_cast<size_t>(std::popcount(w));
+  out.reserve(n);
+  for (size_t i = 0; i < words.size(); ++i)
+    for (uint64_t w = words[i]; w != 0; w &= w - 1)
+      out.push_back(static_cast<uint32_t>(i * 64 + static_cast<size_t>(std::countr_zero(w))));
+  return out;
+}
 
 }  // namespace
 
@@ -279,13 +285,19 @@ MetaIndex::Result MetaIndex::EvalLeaf(const FilterNode& leaf) const {
   Result r;
   LeafSets ls = LeafAsSets(leaf);
   if (ls.negate && !ls.exact) return r;  // the complement of a superset: unknown
-  std::vector<uint32_t> pos;
-  pos.reserve(ls.PositiveCount());
-  for (const SlotSet* s : ls.sets) s->AppendTo(&pos);
-  if (ls.sets.size() > 1) std::sort(pos.begin(), pos.end());  // disjoint: no repeats
   r.kind = Result::Kind::kSet;
   r.exact = ls.exact;
-  r.slots = ls.negate ? Difference(AllSlots(), pos) : std::move(pos);
+  if (ls.negate) {
+    // Complement on a dense bitmap: word-wide for the dense postings.
+    std::vector<uint64_t> words;
+    all_.OrInto(&words);
+    for (const SlotSet* s : ls.sets) s->AndNotInto(&words);
+    r.slots = BitsToSlots(words);
+    return r;
+  }
+  r.slots.reserve(ls.PositiveCount());
+  for (const SlotSet* s : ls.sets) s->AppendTo(&r.slots);
+  if (ls.sets.size() > 1) std::sort(r.slots.begin(), r.slots.end());  // disjoint: no repeats
   return r;
 }
 
@@ -378,7 +390,11 @@ MetaIndex::Result MetaIndex::Eval(const FilterNode& node) const {
       } else if (c.kind == Result::Kind::kSet && c.exact) {
         r.kind = Result::Kind::kSet;
         r.exact = true;
-        r.slots = Difference(AllSlots(), c.slots);
+        std::vector<uint64_t> words;
+        all_.OrInto(&words);
+        for (uint32_t slot : c.slots)  // a subset of all_, so within `words`
+          if ((slot >> 6) < words.size()) words[slot >> 6] &= ~(uint64_t{1} << (slot & 63));
+        r.slots = BitsToSlots(words);
       }
       return r;
     }

@@ -91,7 +91,8 @@ bool SlotSet::Erase(uint32_t slot) {
       c.array.reserve(c.count - 1);
       for (size_t i = 0; i < c.bits.size(); ++i) {
         for (uint64_t x = c.bits[i]; x != 0; x &= x - 1) {
-          c.array.push_back(static_cast<uint16_t>(i * 64 + static_cast<size_t>(std::countr_zero(x))));
+          c.array.push_back(
+              static_cast<uint16_t>(i * 64 + static_cast<size_t>(std::countr_zero(x))));
         }
       }
       std::vector<uint64_t>().swap(c.bits);
@@ -152,6 +153,49 @@ void SlotSet::AppendTo(std::vector<uint32_t>* out) const {
         }
       }
     }
+  }
+}
+
+void SlotSet::OrInto(std::vector<uint64_t>* words) const {
+  auto set = [words](uint32_t s) {
+    size_t w = s >> 6;
+    if (w >= words->size()) words->resize(w + 1, 0);
+    (*words)[w] |= uint64_t{1} << (s & 63);
+  };
+  if (chunks_.empty()) {
+    for (uint32_t s : small_) set(s);
+    return;
+  }
+  for (const Chunk& c : chunks_) {
+    const uint32_t base = static_cast<uint32_t>(c.high) << 16;
+    if (c.bits.empty()) {
+      for (uint16_t v : c.array) set(base | v);
+      continue;
+    }
+    const size_t first = base >> 6;  // chunks start on a word boundary
+    if (words->size() < first + c.bits.size()) words->resize(first + c.bits.size(), 0);
+    for (size_t i = 0; i < c.bits.size(); ++i) (*words)[first + i] |= c.bits[i];
+  }
+}
+
+void SlotSet::AndNotInto(std::vector<uint64_t>* words) const {
+  auto clear = [words](uint32_t s) {
+    size_t w = s >> 6;
+    if (w < words->size()) (*words)[w] &= ~(uint64_t{1} << (s & 63));
+  };
+  if (chunks_.empty()) {
+    for (uint32_t s : small_) clear(s);
+    return;
+  }
+  for (const Chunk& c : chunks_) {
+    const uint32_t base = static_cast<uint32_t>(c.high) << 16;
+    if (c.bits.empty()) {
+      for (uint16_t v : c.array) clear(base | v);
+      continue;
+    }
+    const size_t first = base >> 6;
+    const size_t n = std::min(c.bits.size(), words->size() > first ? words->size() - first : 0);
+    for (size_t i = 0; i < n; ++i) (*words)[first + i] &= ~c.bits[i];
   }
 }
 

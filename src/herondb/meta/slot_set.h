@@ -2,7 +2,8 @@
 // list of the metadata indexes).
 //
 // Contract: Insert/Erase/Contains in about O(log n) plus a bounded memmove;
-// size() in O(1); AppendTo writes the members in ascending order. Layout
+// size() in O(1); AppendTo writes the members in ascending order; OrInto /
+// AndNotInto combine the set with a dense bitmap. Layout
 // (roaring-style): up to kSmallMax members live in one sorted vector; beyond
 // that, members are grouped by their high 16 bits into chunks, each a sorted
 // uint16 array (up to 4096 members) or a 65536-bit bitmap (denser chunks), so
@@ -28,6 +29,12 @@ class SlotSet {
   void Clear();
   // Appends the members to *out in ascending order.
   void AppendTo(std::vector<uint32_t>* out) const;
+  // Dense-bitmap views (bit i of word i/64 is slot i), for set algebra
+  // without listing members: OrInto sets the members' bits, growing *words
+  // as needed; AndNotInto clears them (members beyond *words are ignored).
+  // Bitmap chunks are combined a word at a time.
+  void OrInto(std::vector<uint64_t>* words) const;
+  void AndNotInto(std::vector<uint64_t>* words) const;
 
   static constexpr size_t kSmallMax = 64;
 
@@ -38,7 +45,7 @@ class SlotSet {
     std::vector<uint16_t> array;  // sorted; used while bits is empty
     std::vector<uint64_t> bits;   // 1024 words when the chunk is a bitmap
   };
-  static constexpr uint32_t kArrayMax = 4096;  // array -> bitmap above this
+  static constexpr uint32_t kArrayMax = 4096;   // array -> bitmap above this
   static constexpr uint32_t kBitmapMin = 2048;  // bitmap -> array below this
 
   Chunk* FindChunk(uint16_t high);
