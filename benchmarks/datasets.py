@@ -207,6 +207,12 @@ def _plausible_text(chunk: str) -> bool:
     """Keep chunks of acceptable length that look like prose rather than code or art."""
     if not (MIN_CHARS <= len(chunk) <= MAX_CHARS):
         return False
+    try:
+        # String literals can hold lone surrogates ("\ud800" escapes in test files);
+        # the tokenizer rejects them, so such chunks are dropped.
+        chunk.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
     letters = len(_LETTERS.findall(chunk))
     if letters < 0.5 * len(chunk):
         return False
