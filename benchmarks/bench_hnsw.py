@@ -502,13 +502,18 @@ def sweep_single(ad: Adapter, queries: np.ndarray, gt: np.ndarray, efs: Sequence
     for ef in efs:
         found = [ad.ids_of_one(ad.search_one(q, ef)) for q in qlist]
         recall = recall_at_k(found, gt)
-        best = float("inf")
+        best = best_cpu = float("inf")
         for _ in range(repeats):
+            c0 = time.process_time()
             t0 = time.perf_counter()
             for q in qlist:
                 ad.search_one(q, ef)
             best = min(best, time.perf_counter() - t0)
+            best_cpu = min(best_cpu, time.process_time() - c0)
+        # qps_cpu: queries per second of process CPU time. On a loaded machine it is
+        # less disturbed than wall-clock QPS (time spent waiting for a core is left out).
         rows.append({"ef": ef, "recall": recall, "qps": len(qlist) / best,
+                     "qps_cpu": len(qlist) / max(best_cpu, 1e-9),
                      "mean_latency_us": best / len(qlist) * 1e6})
         log(f"{ad.name} single ef={ef:<4d} recall@10={recall:.4f} qps={len(qlist) / best:,.0f}")
     return rows
@@ -521,12 +526,16 @@ def sweep_batch(ad: Adapter, queries: np.ndarray, gt: np.ndarray, efs: Sequence[
     for ef in efs:
         found = ad.ids_of_batch(ad.search_batch(queries, ef))
         recall = recall_at_k(found, gt)
-        best = float("inf")
+        best = best_cpu = float("inf")
         for _ in range(repeats):
+            c0 = time.process_time()
             t0 = time.perf_counter()
             ad.search_batch(queries, ef)
             best = min(best, time.perf_counter() - t0)
-        rows.append({"ef": ef, "recall": recall, "qps": len(queries) / best})
+            best_cpu = min(best_cpu, time.process_time() - c0)
+        # qps_cpu here is per CPU-second summed over all threads (work, not speed).
+        rows.append({"ef": ef, "recall": recall, "qps": len(queries) / best,
+                     "qps_cpu": len(queries) / max(best_cpu, 1e-9)})
         log(f"{ad.name} batch  ef={ef:<4d} recall@10={recall:.4f} qps={len(queries) / best:,.0f}")
     return rows
 
@@ -702,6 +711,8 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
     out["build_vectors_per_s_all"] = bps
     out["build_seconds"] = _median([r["build_seconds"] for r in runs])
     out["build_cpu_seconds"] = _median([r.get("build_cpu_seconds", 0.0) for r in runs])
+    out["build_vectors_per_cpu_s"] = _median([r["n"] / max(r.get("build_cpu_seconds", 0.0), 1e-9)
+                                              for r in runs])
     out["memory"] = {key: _median([r["memory"][key] for r in runs]) for key in first["memory"]}
     pers: dict[str, Any] = {}
     for key in ("save_seconds", "disk_bytes", "open_seconds"):
@@ -720,6 +731,8 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
             rows.append({"ef": row["ef"], "recall": _median(rec), "qps": _median(qps),
                          "qps_all": qps, "recall_all": rec,
                          "spread": (max(qps) - min(qps)) / _median(qps)})
+            if "qps_cpu" in row:
+                rows[-1]["qps_cpu"] = _median([r[mode][i]["qps_cpu"] for r in runs])
         out[mode] = rows
     return out
 
@@ -763,7 +776,14 @@ def compare(results: dict[str, Any], raw: dict[str, list[dict[str, Any]]],
                 if x is not None:
                     per_round.append(x)
             c[mode]["ratio_interpolated_per_round"] = per_round
+            if mode == "single" and all("qps_cpu" in x for x in h[mode] + r[mode]):
+                cpu_rows = lambda rows: [{**x, "qps": x["qps_cpu"]} for x in rows]  # noqa: E731
+                c[mode]["ratio_interpolated_cpu"] = ratio(
+                    qps_at_recall(cpu_rows(h[mode]))["interpolated"],
+                    qps_at_recall(cpu_rows(r[mode]))["interpolated"])
         c["build_ratio"] = ratio(h["build_vectors_per_s"], r["build_vectors_per_s"])
+        c["build_ratio_cpu"] = ratio(h.get("build_vectors_per_cpu_s"),
+                                     r.get("build_vectors_per_cpu_s"))
         c["build_ratio_per_round"] = [
             hr["build_vectors_per_s"] / orr["build_vectors_per_s"]
             for hr, orr in zip(raw.get("herondb", []), raw.get(s, []))]
@@ -800,8 +820,9 @@ def render_markdown(report: dict[str, Any]) -> str:
         "## Build, memory, disk",
         "",
         "| system | version | build s | vectors/s (median) | vectors/s per round "
-        "| peak RSS in build, MiB over baseline | RSS after build, MiB | disk MiB | open s |",
-        "|---|---|---:|---:|---|---:|---:|---:|---:|",
+        "| vectors per CPU-second | peak RSS in build, MiB over baseline | RSS after build, MiB "
+        "| disk MiB | open s |",
+        "|---|---|---:|---:|---|---:|---:|---:|---:|---:|",
     ]
     for s in systems:
         r = res[s]
@@ -812,12 +833,13 @@ def render_markdown(report: dict[str, Any]) -> str:
         lines.append(
             f"| {s} | {r['version']} | {r['build_seconds']:.1f} | "
             f"{r['build_vectors_per_s']:,.0f} | {per_round} | "
+            f"{r.get('build_vectors_per_cpu_s', 0):,.0f} | "
             f"{mem['peak_during_build_delta_mib']:.0f} | {mem['rss_after_build_delta_mib']:.0f} | "
             f"{_mib(pers.get('disk_bytes'))} | {open_s} |")
     for s, r in res.items():
         if "error" in r:
             lines.append(f"| {s} | - | failed: {r['error'].splitlines()[0][:120]} "
-                         f"| | | | | | |")
+                         f"| | | | | | | |")
     for mode, title in (("single", "Single queries (one Python call per query, one thread)"),
                         ("batch", f"Batch queries (all queries in one call, "
                                   f"{cfg['threads']} threads)")):
@@ -828,6 +850,14 @@ def render_markdown(report: dict[str, Any]) -> str:
             cells = "".join(f" {res[s][mode][i]['recall']:.4f} / {res[s][mode][i]['qps']:,.0f} |"
                             for s in systems)
             lines.append(f"| {ef} |{cells}")
+        if mode == "single" and all("qps_cpu" in res[s][mode][0] for s in systems):
+            lines += ["", "Single queries per second of process CPU time (recall as above; "
+                          "less disturbed by other load on the machine than wall-clock QPS):",
+                      "", "| ef |" + "".join(f" {s} |" for s in systems),
+                      "|---:|" + "---:|" * len(systems)]
+            for i, ef in enumerate(cfg["ef"]):
+                lines.append(f"| {ef} |" + "".join(f" {res[s][mode][i]['qps_cpu']:,.0f} |"
+                                                   for s in systems))
         spreads = {s: max(row["spread"] for row in res[s][mode]) for s in systems}
         lines += ["", "Largest spread between rounds ((max - min) / median QPS over the ef "
                       "sweep): " + ", ".join(f"{s} {v:.0%}" for s, v in spreads.items()) + "."]
@@ -845,18 +875,22 @@ def render_markdown(report: dict[str, Any]) -> str:
         d = cfg["default_ef"]
         lines += ["", "## herondb relative to each system (>1 means herondb is faster)", "",
                   f"| vs | single QPS ratio at recall {TARGET_RECALL} | per round "
+                  f"| same, CPU-time QPS "
                   f"| batch QPS ratio at recall {TARGET_RECALL} | single ratio at ef={d} "
-                  f"| batch ratio at ef={d} | build throughput ratio | per round |",
-                  "|---|---:|---|---:|---:|---:|---:|---|"]
+                  f"| batch ratio at ef={d} | build throughput ratio | per round "
+                  f"| build, per CPU-second |",
+                  "|---|---:|---|---:|---:|---:|---:|---:|---|---:|"]
         for s, c in cmp_["vs"].items():
             pr = ", ".join(f"{x:.2f}" for x in c["single"]["ratio_interpolated_per_round"])
             br = ", ".join(f"{x:.2f}" for x in c["build_ratio_per_round"])
             lines.append(
                 f"| {s} | {fmt(c['single']['ratio_interpolated'], '.2f')} | {pr} | "
+                f"{fmt(c['single'].get('ratio_interpolated_cpu'), '.2f')} | "
                 f"{fmt(c['batch']['ratio_interpolated'], '.2f')} | "
                 f"{fmt(c['single'][f'ratio_at_ef{d}'], '.2f')} | "
                 f"{fmt(c['batch'][f'ratio_at_ef{d}'], '.2f')} | "
-                f"{fmt(c['build_ratio'], '.2f')} | {br} |")
+                f"{fmt(c['build_ratio'], '.2f')} | {br} | "
+                f"{fmt(c.get('build_ratio_cpu'), '.2f')} |")
     lines.append("")
     return "\n".join(lines)
 
