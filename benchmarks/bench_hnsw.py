@@ -953,20 +953,7 @@ def run_parent(args: argparse.Namespace) -> int:
                               "results": results, "raw": raw}
     report["comparison"] = compare(results, raw, DEFAULT_EF)
 
-    out_dir = HERE / "results"
-    out_dir.mkdir(exist_ok=True)
-    (out_dir / f"{args.name}.json").write_text(json.dumps(report, indent=2) + "\n")
-    md = render_markdown(report)
-    (out_dir / f"{args.name}.md").write_text(md)
-    if args.plots:
-        try:
-            import plots
-
-            for path in plots.plot_report(report, Path(args.plots)):
-                log(f"wrote {path}")
-        except ImportError as exc:
-            log(f"no plots: {exc}")
-    print(md)
+    print(write_report(report, args.plots))
     vs = report["comparison"].get("vs", {}).get("hnswlib")
     if vs:
         print(f"at recall >= {TARGET_RECALL}: herondb single-query QPS / hnswlib single-query QPS"
@@ -977,6 +964,54 @@ def run_parent(args: argparse.Namespace) -> int:
         if "error" in r:
             print(f"\n{s} was not benchmarked:\n{r['error']}", file=sys.stderr)
     return 0 if any("error" not in r for r in results.values()) else 1
+
+
+def write_report(report: dict[str, Any], plots_dir: Optional[str]) -> str:
+    """Write ``results/<name>.json`` and ``.md`` (and plots when asked); return the markdown."""
+    out_dir = HERE / "results"
+    out_dir.mkdir(exist_ok=True)
+    (out_dir / f"{report['name']}.json").write_text(json.dumps(report, indent=2) + "\n")
+    md = render_markdown(report)
+    (out_dir / f"{report['name']}.md").write_text(md)
+    if plots_dir:
+        try:
+            import plots
+
+            for path in plots.plot_report(report, Path(plots_dir)):
+                log(f"wrote {path}")
+        except ImportError as exc:
+            log(f"no plots: {exc}")
+    return md
+
+
+def merge_reports(paths: Sequence[str], name: str, plots_dir: Optional[str]) -> int:
+    """Combine reports of separate runs on the same dataset and parameters into one.
+
+    Used when some systems ran with more rounds than others (e.g. herondb and
+    hnswlib three times, the rest once); the merged report says so per system.
+    """
+    reports = [json.loads(Path(p).read_text()) for p in paths]
+    base = dict(reports[0])
+    for key in ("dataset", "n", "dim", "metric", "m", "ef_construction", "threads", "ef"):
+        vals = {json.dumps(r["config"][key]) for r in reports}
+        if len(vals) > 1:
+            raise SystemExit(f"cannot merge: config {key} differs: {vals}")
+    results: dict[str, Any] = {}
+    raw: dict[str, Any] = {}
+    for r in reports:
+        results.update(r["results"])
+        raw.update(r.get("raw", {}))
+    base["name"] = name
+    base["results"] = results
+    base["raw"] = raw
+    base["config"] = dict(reports[0]["config"])
+    base["config"]["rounds"] = " / ".join(
+        f"{'+'.join(r['results'])}: {r['config']['rounds']}" for r in reports)
+    base["merged_from"] = [{"name": r["name"], "environment": r["environment"],
+                            "systems": list(r["results"])} for r in reports]
+    base["comparison"] = compare(results, raw, DEFAULT_EF)
+    print(write_report(base, plots_dir))
+    return 0
 
 
 def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
@@ -1005,6 +1040,8 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     p.add_argument("--herondb-batch", type=int, default=0,
                    help="add_many batch size for herondb (0 = everything in one call)")
     p.add_argument("--timeout", type=int, default=3600, help="seconds allowed per worker")
+    p.add_argument("--merge", nargs="+", metavar="REPORT_JSON",
+                   help="merge finished reports (same dataset/parameters) into --name")
     p.add_argument("--worker", choices=SYSTEMS, help=argparse.SUPPRESS)
     p.add_argument("--worker-out", help=argparse.SUPPRESS)
     p.add_argument("--workdir", help=argparse.SUPPRESS)
@@ -1017,6 +1054,8 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
 
 def main(argv: Optional[list[str]] = None) -> int:
     args = parse_args(argv)
+    if args.merge:
+        return merge_reports(args.merge, args.name, args.plots)
     if args.worker:
         try:
             result = run_worker(args)
