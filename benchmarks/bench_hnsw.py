@@ -412,11 +412,18 @@ def make_chromadb(dim: int, metric: str, m: int, efc: int, threads: int, workdir
         "bench", embedding_function=None,
         configuration={"hnsw": {"space": space, "max_neighbors": m, "ef_construction": efc,
                                 "ef_search": 64, "num_threads": threads}})
-    state: dict[str, int] = {"ef": 64}
+    state: dict[str, Any] = {"ef": 64, "col": col, "client": client}
 
     def set_ef(ef: int) -> None:
+        # collection.modify() stores the new ef_search, but an HNSW segment that is
+        # already loaded keeps the old one (chromadb 1.5: recall does not move).
+        # Dropping the client's cached system and reopening makes it take effect;
+        # this happens on the first, untimed, pass of each ef.
         if state["ef"] != ef:
-            col.modify(configuration={"hnsw": {"ef_search": ef}})
+            state["col"].modify(configuration={"hnsw": {"ef_search": ef}})
+            state["client"].clear_system_cache()
+            state["client"] = chromadb.PersistentClient(path=str(path), settings=settings)
+            state["col"] = state["client"].get_collection("bench")
             state["ef"] = ef
 
     def build(base: np.ndarray) -> None:
@@ -426,11 +433,12 @@ def make_chromadb(dim: int, metric: str, m: int, efc: int, threads: int, workdir
 
     def search_one(q: np.ndarray, ef: int) -> Any:
         set_ef(ef)
-        return col.query(query_embeddings=q.reshape(1, -1), n_results=K, include=[])["ids"]
+        return state["col"].query(query_embeddings=q.reshape(1, -1), n_results=K,
+                                  include=[])["ids"]
 
     def search_batch(qs: np.ndarray, ef: int) -> Any:
         set_ef(ef)
-        return col.query(query_embeddings=qs, n_results=K, include=[])["ids"]
+        return state["col"].query(query_embeddings=qs, n_results=K, include=[])["ids"]
 
     def save() -> Path:
         return path  # PersistentClient writes as it goes
@@ -450,7 +458,7 @@ def make_chromadb(dim: int, metric: str, m: int, efc: int, threads: int, workdir
         search_batch=search_batch,
         ids_of_one=lambda res: [int(x) for x in res[0]],
         ids_of_batch=lambda res: [[int(x) for x in row] for row in res],
-        extra=lambda: {"count": col.count()},
+        extra=lambda: {"count": state["col"].count()},
         close=lambda: None,
         save=save,
         open=open_,
