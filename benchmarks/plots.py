@@ -4,7 +4,8 @@
 ``plot_report(report, folder)`` writes, for report name ``<name>``:
 
 * ``<name>-single.png`` and ``<name>-batch.png``: recall@10 against QPS over the
-  ef_search sweep (log QPS axis), one line per system;
+  ef_search sweep (log QPS axis), one line per system; ``<name>-single-cpu.png``
+  the same with single queries per CPU-second (steadier on a loaded machine);
 * ``<name>-build.png``: build throughput, peak RSS during build, disk size and
   open time, one bar per system (systems without a value are left out of that
   panel).
@@ -41,17 +42,25 @@ def _ok(report: dict[str, Any]) -> dict[str, Any]:
     return {s: r for s, r in report["results"].items() if "error" not in r}
 
 
-def plot_curves(report: dict[str, Any], mode: str, path: Path) -> Path:
+def plot_curves(report: dict[str, Any], mode: str, path: Path, key: str = "qps") -> Path:
     cfg = report["config"]
     fig, ax = plt.subplots(figsize=(7.0, 4.4), dpi=90)
+    broken = []
     for s, r in _ok(report).items():
         rows = r[mode]
-        ax.plot([x["recall"] for x in rows], [x["qps"] for x in rows], marker="o", ms=3,
+        if max(x["recall"] for x in rows) < 0.3 or any(key not in x for x in rows):
+            broken.append(s)  # e.g. a system returning wrong neighbours; listed, not drawn
+            continue
+        ax.plot([x["recall"] for x in rows], [x[key] for x in rows], marker="o", ms=3,
                 lw=2.2 if s == "herondb" else 1.3, color=COLORS.get(s), label=s)
+    if broken:
+        ax.text(0.01, 0.01, "not drawn (recall@10 < 0.3): " + ", ".join(broken),
+                transform=ax.transAxes, fontsize=7, color="grey")
     ax.set_yscale("log")
     ax.axvline(0.95, color="grey", lw=0.8, ls="--")
     ax.set_xlabel("recall@10")
-    ax.set_ylabel("queries per second (log)")
+    ax.set_ylabel("queries per CPU-second (log)" if key == "qps_cpu"
+                  else "queries per second (log)")
     what = "single queries, 1 thread" if mode == "single" else \
         f"batch of {cfg['n_queries']} queries, {cfg['threads']} threads"
     ax.set_title(f"{cfg['dataset']} ({cfg['metric']}): {what}\n"
@@ -102,6 +111,7 @@ def plot_report(report: dict[str, Any], folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     name = report["name"]
     return [plot_curves(report, "single", folder / f"{name}-single.png"),
+            plot_curves(report, "single", folder / f"{name}-single-cpu.png", key="qps_cpu"),
             plot_curves(report, "batch", folder / f"{name}-batch.png"),
             plot_resources(report, folder / f"{name}-build.png")]
 
