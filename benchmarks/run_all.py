@@ -52,16 +52,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--ef", type=int, nargs="+", default=list(bench_hnsw.DEFAULT_EFS))
     p.add_argument("--plots", default=str(ROOT / "docs" / "img"))
+    p.add_argument("--suffix", default="", help="appended to result names (keeps committed ones)")
+    p.add_argument("--dry-run", action="store_true", help="print the commands only")
     args = p.parse_args(argv)
 
     status = 0
     for ds in args.datasets:
         ds_args, name = SUITES[ds]
-        cmd = [sys.executable, str(HERE / "bench_hnsw.py"), *ds_args, "--name", name,
+        cmd = [sys.executable, str(HERE / "bench_hnsw.py"), *ds_args, "--name", name + args.suffix,
                "--systems", *args.systems, "--rounds", str(args.rounds),
                "--repeats", str(args.repeats), "--threads", str(args.threads),
                "--ef", *[str(e) for e in args.ef], "--plots", args.plots]
         print(f"[{time.strftime('%H:%M:%S')}] {' '.join(cmd)}", file=sys.stderr, flush=True)
+        if args.dry_run:
+            continue
         rc = subprocess.call(cmd)
         status = status or rc
     return status
