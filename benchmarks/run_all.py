@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Run the whole herondb benchmark suite with one command.
+
+Steps (each skips work that is already cached):
+
+1. build the datasets into ``$HERONDB_BENCH_CACHE`` (default ~/.cache/herondb-bench):
+   the 100k x 384 all-MiniLM-L6-v2 set and a 100k x 128 Gaussian mixture;
+2. benchmark every system on each dataset with ``bench_hnsw.py`` (each system in
+   its own process, ``--rounds`` interleaved rounds, medians reported);
+3. write ``benchmarks/results/<name>.json`` and ``.md`` per dataset and the
+   PNG plots under ``docs/img/``.
+
+Usage::
+
+    python benchmarks/run_all.py                    # everything, 3 rounds
+    python benchmarks/run_all.py --rounds 1 --datasets synthetic
+    python benchmarks/run_all.py --systems herondb hnswlib
+
+herondb is imported from wherever Python finds it; to benchmark a development
+build, put its ``python/`` folder first on ``PYTHONPATH`` (see docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import bench_hnsw  # noqa: E402
+
+SUITES = {
+    # name: (dataset arguments for bench_hnsw.py, result name)
+    "minilm": (["--dataset", "minilm"], "hnsw-minilm-100k"),
+    "synthetic": (["--dataset", "synthetic", "--n", "100000", "--dim", "128",
+                   "--clusters", "100", "--metric", "euclidean"], "hnsw-synthetic-100k-128"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--datasets", nargs="+", choices=list(SUITES), default=list(SUITES))
+    p.add_argument("--systems", nargs="+", choices=bench_hnsw.SYSTEMS,
+                   default=list(bench_hnsw.SYSTEMS))
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--ef", type=int, nargs="+", default=list(bench_hnsw.DEFAULT_EFS))
+    p.add_argument("--plots", default=str(ROOT / "docs" / "img"))
+    p.add_argument("--suffix", default="", help="appended to result names (keeps committed ones)")
+    p.add_argument("--dry-run", action="store_true", help="print the commands only")
+    args = p.parse_args(argv)
+
+    status = 0
+    for ds in args.datasets:
+        ds_args, name = SUITES[ds]
+        cmd = [sys.executable, str(HERE / "bench_hnsw.py"), *ds_args, "--name", name + args.suffix,
+               "--systems", *args.systems, "--rounds", str(args.rounds),
+               "--repeats", str(args.repeats), "--threads", str(args.threads),
+               "--ef", *[str(e) for e in args.ef], "--plots", args.plots]
+        print(f"[{time.strftime('%H:%M:%S')}] {' '.join(cmd)}", file=sys.stderr, flush=True)
+        if args.dry_run:
+            continue
+        rc = subprocess.call(cmd)
+        status = status or rc
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
