@@ -131,15 +131,24 @@ void Database::ApplyPuts(const std::vector<PutEntry>& entries) {
     }
   }
   if (fresh.empty()) return;
-  std::vector<float> rows(fresh.size() * dim_);
-  for (size_t j = 0; j < fresh.size(); ++j)
-    std::copy_n(entries[fresh[j]].vector, dim_, rows.data() + j * dim_);
+  // The new rows as one block: the caller's own when they already are one
+  // (add_many of an array), else gathered into a copy.
+  const float* block = entries[fresh[0]].vector;
+  for (size_t j = 1; j < fresh.size() && block; ++j)
+    if (entries[fresh[j]].vector != block + j * dim_) block = nullptr;
+  std::vector<float> rows;
+  if (!block) {
+    rows.resize(fresh.size() * dim_);
+    for (size_t j = 0; j < fresh.size(); ++j)
+      std::copy_n(entries[fresh[j]].vector, dim_, rows.data() + j * dim_);
+    block = rows.data();
+  }
   // Reserve everything first so a failed allocation changes nothing.
   size_t id_bytes = 0;
   for (size_t j : fresh) id_bytes += entries[j].id.size();
   ids_.Reserve(fresh.size(), id_bytes);
   slot_meta_.reserve(index_->size() + fresh.size());
-  uint32_t first = index_->AddBatch(rows.data(), fresh.size(), &pool_);
+  uint32_t first = index_->AddBatch(block, fresh.size(), &pool_);
   for (size_t j = 0; j < fresh.size(); ++j) {
     const PutEntry& e = entries[fresh[j]];
     ids_.Append(e.id);
