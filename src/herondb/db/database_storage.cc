@@ -30,6 +30,54 @@ void RemoveQuietly(Env* env, const std::string& path) {
 
 size_t VectorReserve(size_t bytes) { return std::max(bytes * 4, size_t{256} << 20); }
 
+// One decoded log record.
+struct DecodedRecord {
+  LogRecordType type = LogRecordType::kPut;
+  PutOp op = PutOp::kAdd;
+  std::vector<LoggedPut> puts;   // kPut
+  std::vector<std::string> ids;  // kDelete
+};
+
+// Reads the log of `generation` record by record, decodes each and calls
+// fn(record); returns the offset where its valid records end. Any damage,
+// or an error thrown by fn, becomes kCorruption naming the file and the
+// record's offset.
+template <typename Fn>
+uint64_t ForEachLogRecord(Env* env, const std::string& log_path, uint64_t generation, uint32_t dim,
+                          Fn&& fn) {
+  if (!env->FileExists(log_path))
+    Throw(ErrorCode::kCorruption,
+          log_path + ": missing (CURRENT names generation " + std::to_string(generation) + ")");
+  LogReader reader(env, log_path);
+  if (!reader.header_torn() && reader.log_number() != generation)
+    Throw(ErrorCode::kCorruption, log_path + ": belongs to generation " +
+                                      std::to_string(reader.log_number()) + ", not " +
+                                      std::to_string(generation) + " at offset 16");
+  uint8_t type = 0;
+  std::string payload;
+  DecodedRecord rec;
+  uint64_t offset = reader.valid_end();
+  while (reader.ReadRecord(&type, &payload)) {
+    try {
+      if (type == static_cast<uint8_t>(LogRecordType::kPut)) {
+        rec.type = LogRecordType::kPut;
+        DecodePutRecord(payload, dim, &rec.op, &rec.puts);
+      } else if (type == static_cast<uint8_t>(LogRecordType::kDelete)) {
+        rec.type = LogRecordType::kDelete;
+        DecodeDeleteRecord(payload, &rec.ids);
+      } else {
+        Throw(ErrorCode::kCorruption, "unknown record type " + std::to_string(type));
+      }
+      fn(rec);
+    } catch (const Error& e) {
+      Throw(ErrorCode::kCorruption,
+            log_path + ": record at offset " + std::to_string(offset) + ": " + e.what());
+    }
+    offset = reader.valid_end();
+  }
+  return reader.valid_end();
+}
+
 }  // namespace
 
 uint64_t Database::generation() const {
@@ -177,53 +225,29 @@ void Database::Load(uint64_t generation, const DatabaseOptions& options) {
 }
 
 void Database::Replay(const std::string& log_path, uint64_t generation, uint64_t* valid_end) {
-  if (!env_->FileExists(log_path))
-    Throw(ErrorCode::kCorruption,
-          log_path + ": missing (CURRENT names generation " + std::to_string(generation) + ")");
-  LogReader reader(env_, log_path);
-  if (!reader.header_torn() && reader.log_number() != generation)
-    Throw(ErrorCode::kCorruption, log_path + ": belongs to generation " +
-                                      std::to_string(reader.log_number()) + ", not " +
-                                      std::to_string(generation) + " at offset 16");
-  uint8_t type = 0;
-  std::string payload;
-  std::vector<LoggedPut> puts;
-  std::vector<std::string> ids;
-  uint64_t offset = reader.valid_end();
-  while (reader.ReadRecord(&type, &payload)) {
-    try {
-      if (type == static_cast<uint8_t>(LogRecordType::kPut)) {
-        PutOp op;
-        DecodePutRecord(payload, dim_, &op, &puts);
-        std::vector<PutEntry> entries(puts.size());
-        for (size_t i = 0; i < puts.size(); ++i) {
-          entries[i].id = puts[i].id;
-          entries[i].vector = puts[i].vector.empty() ? nullptr : puts[i].vector.data();
-          entries[i].set_metadata = puts[i].set_metadata;
-          entries[i].metadata = puts[i].metadata;
-        }
-        ValidatePuts(entries, op == PutOp::kAdd, op == PutOp::kUpdate);
-        ApplyPuts(entries);
-      } else if (type == static_cast<uint8_t>(LogRecordType::kDelete)) {
-        DecodeDeleteRecord(payload, &ids);
-        std::vector<uint32_t> slots;
-        for (const std::string& id : ids) {
-          std::optional<uint32_t> slot = ids_.Find(id);
-          if (!slot) Throw(ErrorCode::kCorruption, "deletes unknown id '" + id + "'");
-          slots.push_back(*slot);
-        }
-        ApplyDeletes(slots);
-      } else {
-        Throw(ErrorCode::kCorruption, "unknown record type " + std::to_string(type));
+  *valid_end = ForEachLogRecord(env_, log_path, generation, dim_, [&](const DecodedRecord& rec) {
+    if (rec.type == LogRecordType::kPut) {
+      std::vector<PutEntry> entries(rec.puts.size());
+      for (size_t i = 0; i < rec.puts.size(); ++i) {
+        const LoggedPut& put = rec.puts[i];
+        entries[i].id = put.id;
+        entries[i].vector = put.vector.empty() ? nullptr : put.vector.data();
+        entries[i].set_metadata = put.set_metadata;
+        entries[i].metadata = put.metadata;
       }
-    } catch (const Error& e) {
-      Throw(ErrorCode::kCorruption, log_path + ": record at offset " + std::to_string(offset) +
-                                        " does not apply: " + e.what());
+      ValidatePuts(entries, rec.op == PutOp::kAdd, rec.op == PutOp::kUpdate);
+      ApplyPuts(entries);
+    } else {
+      std::vector<uint32_t> slots;
+      for (const std::string& id : rec.ids) {
+        std::optional<uint32_t> slot = ids_.Find(id);
+        if (!slot) Throw(ErrorCode::kCorruption, "deletes unknown id '" + id + "'");
+        slots.push_back(*slot);
+      }
+      ApplyDeletes(slots);
     }
     dirty_ = true;
-    offset = reader.valid_end();
-  }
-  *valid_end = reader.valid_end();
+  });
 }
 
 void Database::SwitchGeneration(const DbStateView& state) {
@@ -342,28 +366,8 @@ void Database::VerifyFiles() const {
     SnapshotReader reader = SnapshotReader::Open(env_, snap, /*verify_checksums=*/true);
     LoadedDbState st = LoadDbSnapshot(reader);
   }
-  const std::string log_path = JoinPath(path_, LogFileName(generation_));
-  LogReader reader(env_, log_path);
-  uint8_t type = 0;
-  std::string payload;
-  std::vector<LoggedPut> puts;
-  std::vector<std::string> ids;
-  uint64_t offset = reader.valid_end();
-  while (reader.ReadRecord(&type, &payload)) {
-    try {
-      PutOp op;
-      if (type == static_cast<uint8_t>(LogRecordType::kPut))
-        DecodePutRecord(payload, dim_, &op, &puts);
-      else if (type == static_cast<uint8_t>(LogRecordType::kDelete))
-        DecodeDeleteRecord(payload, &ids);
-      else
-        Throw(ErrorCode::kCorruption, "unknown record type " + std::to_string(type));
-    } catch (const Error& e) {
-      Throw(ErrorCode::kCorruption,
-            log_path + ": record at offset " + std::to_string(offset) + ": " + e.what());
-    }
-    offset = reader.valid_end();
-  }
+  ForEachLogRecord(env_, JoinPath(path_, LogFileName(generation_)), generation_, dim_,
+                   [](const DecodedRecord&) {});
   lk.unlock();
   std::string err = Verify();
   if (!err.empty()) Throw(ErrorCode::kCorruption, path_ + " (in memory): " + err);
