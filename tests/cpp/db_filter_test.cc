@@ -18,12 +18,15 @@
 #include <string>
 #include <vector>
 
+#include "clustered_data.h"
 #include "herondb/db/database.h"
 #include "herondb/meta/filter.h"
 #include "herondb/meta/json.h"
 
 namespace herondb {
 namespace {
+
+using testing::Clustered;
 
 // A fresh directory path per process and name (ctest runs tests of this
 // binary in parallel processes, and databases persist).
@@ -32,25 +35,6 @@ std::string TempPath(const std::string& name) {
               ("herondb_db_filter_" + name + "_" + std::to_string(::getpid()));
   std::filesystem::remove_all(path);
   return path.string();
-}
-
-// Gaussian blobs around `clusters` fixed centres; row i's cluster is
-// cluster_of[i].
-std::vector<float> Clustered(size_t n, size_t dim, size_t clusters, uint64_t seed,
-                             std::vector<size_t>* cluster_of) {
-  std::mt19937_64 center_rng(clusters * 1000003 + dim);
-  std::normal_distribution<float> g(0.0f, 1.0f);
-  std::vector<float> centers(clusters * dim);
-  for (float& c : centers) c = g(center_rng) * 3.0f;
-  std::mt19937_64 rng(seed);
-  std::vector<float> out(n * dim);
-  if (cluster_of) cluster_of->resize(n);
-  for (size_t i = 0; i < n; ++i) {
-    size_t c = rng() % clusters;
-    if (cluster_of) (*cluster_of)[i] = c;
-    for (size_t d = 0; d < dim; ++d) out[i * dim + d] = centers[c * dim + d] + g(rng);
-  }
-  return out;
 }
 
 Filter F(const std::string& json) { return Filter::Parse(ParseJson(json)); }

@@ -334,3 +334,34 @@ TEST(DbStorageTest, SaveFailingAtAnyIoStepLeavesAConsistentDatabase) {
 
 }  // namespace
 }  // namespace herondb
+
+namespace herondb {
+namespace {
+
+TEST(DbStorageTest, FailedFsyncInSyncModeSaysTheChangeIsAppliedButNotDurable) {
+  TempDir dir;
+  FaultInjectionEnv env;
+  DatabaseOptions o;
+  o.dim = kDim;
+  o.env = &env;
+  o.sync = true;
+  Database db(dir.path(), o);
+  std::vector<float> v = Vec(1);
+  env.FailSyncAfter(0, EIO);
+  PutEntry e;
+  e.id = "a";
+  e.vector = v.data();
+  std::string msg = ExpectError(ErrorCode::kIOError, [&] { db.Add(std::move(e)); });
+  EXPECT_NE(msg.find("applied and logged, but could not be made durable"), std::string::npos)
+      << msg;
+  env.Reset();
+  EXPECT_TRUE(db.Contains("a"));  // written to the log before the failed fsync
+  PutEntry f;
+  f.id = "b";
+  f.vector = v.data();
+  db.Add(std::move(f));  // syncs again once the device recovers
+  EXPECT_EQ(db.size(), 2u);
+}
+
+}  // namespace
+}  // namespace herondb

@@ -6,42 +6,14 @@
 #include <set>
 #include <thread>
 
+#include "clustered_data.h"
 #include "herondb/index/hnsw.h"
 
 namespace herondb {
 namespace {
 
-// Clustered synthetic data: `clusters` Gaussian blobs whose centres depend
-// only on (clusters, dim), so data and queries drawn with different seeds
-// share them.
-std::vector<float> Clustered(size_t n, size_t dim, size_t clusters, uint64_t seed) {
-  std::mt19937_64 center_rng(clusters * 1000003 + dim);
-  std::normal_distribution<float> g(0.0f, 1.0f);
-  std::vector<float> centers(clusters * dim);
-  for (float& c : centers) c = g(center_rng) * 3.0f;
-  std::mt19937_64 rng(seed);
-  std::vector<float> out(n * dim);
-  for (size_t i = 0; i < n; ++i) {
-    size_t c = rng() % clusters;
-    for (size_t d = 0; d < dim; ++d) out[i * dim + d] = centers[c * dim + d] + g(rng);
-  }
-  return out;
-}
-
-double Recall(const HnswIndex& index, const std::vector<float>& queries, size_t nq, size_t k,
-              size_t ef) {
-  size_t hit = 0;
-  std::vector<Neighbor> approx, exact;
-  for (size_t i = 0; i < nq; ++i) {
-    const float* q = queries.data() + i * index.dim();
-    index.Search(q, k, ef, nullptr, &approx);
-    index.ExactSearch(q, k, nullptr, nullptr, &exact);
-    std::set<uint32_t> truth;
-    for (auto& n : exact) truth.insert(n.slot);
-    for (auto& n : approx) hit += truth.count(n.slot);
-  }
-  return static_cast<double>(hit) / static_cast<double>(nq * k);
-}
+using testing::Clustered;
+using testing::Recall;
 
 class HnswMetricTest : public ::testing::TestWithParam<Metric> {};
 

@@ -28,8 +28,6 @@ void RemoveQuietly(Env* env, const std::string& path) {
   }
 }
 
-size_t VectorReserve(size_t bytes) { return std::max(bytes * 4, size_t{256} << 20); }
-
 // One decoded log record.
 struct DecodedRecord {
   LogRecordType type = LogRecordType::kPut;
@@ -122,7 +120,17 @@ void Database::SyncIfNeeded() {
     std::lock_guard lk(log_mu_);
     log = log_;
   }
-  if (log) log->Sync();
+  if (!log) return;
+  try {
+    log->Sync();
+  } catch (const Error& e) {
+    // The record is written and applied; only its durability is unknown
+    // (as after a power loss), so say so rather than pretend to roll back.
+    throw Error(ErrorCode::kIOError,
+                "the change was applied and logged, but could not be made durable: " +
+                    std::string(e.what()),
+                e.sys_errno());
+  }
 }
 
 void Database::OpenOrCreate(const DatabaseOptions& options) {
@@ -305,10 +313,8 @@ void Database::RemapVectors() {
   try {
     const std::string snap = JoinPath(path_, SnapshotFileName(generation_));
     SnapshotReader reader = SnapshotReader::Open(env_, snap, /*verify_checksums=*/false);
-    auto vecs = reader.Find(0x53434556u);  // "VECS"
-    if (!vecs || vecs->length != index_->vectors().bytes() || vecs->length == 0) return;
-    GrowableRegion region = GrowableRegion::FromFd(reader.fd(), snap, vecs->offset, vecs->length,
-                                                   VectorReserve(vecs->length));
+    if (index_->vectors().bytes() == 0) return;
+    GrowableRegion region = MapVectorBlock(reader, index_->vectors().bytes());
     index_->vectors().ReplaceBacking(std::make_unique<RegionRowBacking>(std::move(region)));
   } catch (const Error&) {
   }

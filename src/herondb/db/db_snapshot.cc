@@ -149,6 +149,17 @@ uint64_t WriteDbSnapshot(Env* env, const std::string& path, uint64_t generation,
   return w.bytes_written();
 }
 
+GrowableRegion MapVectorBlock(const SnapshotReader& reader, uint64_t bytes) {
+  auto vecs = reader.Find(kVecs);
+  if (!vecs) Throw(ErrorCode::kCorruption, reader.path() + ": missing section VECS");
+  if (vecs->length != bytes)
+    Throw(ErrorCode::kCorruption, reader.path() + ": section VECS has the wrong size");
+  // Room to grow in place: address space only, it costs no memory.
+  const size_t reserve = std::max<size_t>(bytes * 4, size_t{256} << 20);
+  return bytes ? GrowableRegion::FromFd(reader.fd(), reader.path(), vecs->offset, bytes, reserve)
+               : GrowableRegion::Anonymous(reserve);
+}
+
 DbParams ReadDbParams(const SnapshotReader& reader) {
   Loader L(reader);
   const char* parm = L.Array<char>(kParm, "PARM", kParmSize);
@@ -184,15 +195,7 @@ LoadedDbState LoadDbSnapshot(const SnapshotReader& reader) {
   if (n > 0xFFFFFFFFull) L.Corrupt("slot count out of range");
   if (max_level < -1 || max_level > 255) L.Corrupt("top level out of range");
 
-  // Vectors: mapped, not read. Validate the size before mapping.
-  auto vecs = reader.Find(kVecs);
-  if (!vecs) L.Corrupt("missing section VECS");
-  const uint64_t vec_bytes = n * p.dim * sizeof(float);
-  if (vecs->length != vec_bytes) L.Corrupt("section VECS has the wrong size");
-  const size_t reserve = std::max<size_t>(vec_bytes * 4, size_t{256} << 20);
-  GrowableRegion region = vec_bytes ? GrowableRegion::FromFd(reader.fd(), reader.path(),
-                                                             vecs->offset, vec_bytes, reserve)
-                                    : GrowableRegion::Anonymous(reserve);
+  GrowableRegion region = MapVectorBlock(reader, n * p.dim * sizeof(float));
   st.index = std::make_unique<HnswIndex>(p.dim, p.metric, p.hnsw,
                                          std::make_unique<RegionRowBacking>(std::move(region)));
   HnswIndex& index = *st.index;

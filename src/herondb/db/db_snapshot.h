@@ -73,6 +73,11 @@ struct LoadedDbState {
 uint64_t WriteDbSnapshot(Env* env, const std::string& path, uint64_t generation,
                          const DbStateView& state);
 
+// Maps the VECS section (which must hold `bytes` bytes) copy-on-write, with
+// address space reserved to grow in place; kCorruption if it is missing or
+// of another size.
+GrowableRegion MapVectorBlock(const SnapshotReader& reader, uint64_t bytes);
+
 // Reads just the parameters (cheap: one small section).
 DbParams ReadDbParams(const SnapshotReader& reader);
 
