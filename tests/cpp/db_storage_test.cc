@@ -239,7 +239,7 @@ TEST(DbStorageTest, EveryFlippedSnapshotByteIsDetectedOrHarmless) {
     for (int i = 0; i < 20; ++i) d.Add(&model, "id" + std::to_string(i), i, i);
     d.db->Save();
   }
-  const std::string snap = dir.File("snapshot-000002.hdb");
+  const std::string snap = dir.File(SnapshotFileName(2));
   const std::string good = ReadAll(snap);
   std::mt19937 rng(3);
   for (int trial = 0; trial < 300; ++trial) {
@@ -361,6 +361,71 @@ TEST(DbStorageTest, FailedFsyncInSyncModeSaysTheChangeIsAppliedButNotDurable) {
   f.vector = v.data();
   db.Add(std::move(f));  // syncs again once the device recovers
   EXPECT_EQ(db.size(), 2u);
+}
+
+// Whether this process has `file` mapped (Linux: /proc/self/maps).
+bool IsMapped(const std::string& file) {
+  std::string maps = ReadAll("/proc/self/maps");
+  return maps.find(std::filesystem::path(file).filename().string()) != std::string::npos;
+}
+
+std::vector<std::string> TopIds(const Database& db, int seed) {
+  std::vector<float> q = Vec(seed);
+  std::vector<std::string> ids;
+  for (const SearchHit& h : db.Search(q.data(), 5, std::nullopt, nullptr, std::nullopt))
+    ids.push_back(h.id);
+  return ids;
+}
+
+TEST(DbStorageTest, LoadedAndMappedVectorsHoldTheSameDataAndOnlyMapKeepsTheFileMapped) {
+  TempDir dir;
+  Model model;
+  {
+    Db d(dir.path());
+    for (int i = 0; i < 300; ++i) d.Add(&model, "id" + std::to_string(i), i, i % 5 ? i : -1);
+    d.db->Save();
+  }
+  const std::string snap = dir.File(SnapshotFileName(2));
+  std::vector<std::string> want;
+  for (VectorResidency r : {VectorResidency::kMap, VectorResidency::kLoad}) {
+    DatabaseOptions o;
+    o.residency = r;
+    Database db(dir.path(), o);
+    ExpectHolds(db, model);
+    EXPECT_EQ(IsMapped(snap), r == VectorResidency::kMap);
+    if (want.empty()) want = TopIds(db, 42);
+    EXPECT_EQ(TopIds(db, 42), want);
+    // Rows added after opening grow the block either way, and a save of a
+    // loaded block leaves it in memory (nothing of the new file is mapped).
+    std::vector<float> v = Vec(-1000 - static_cast<int>(r));  // far from the query
+    const std::string id = "new" + std::to_string(static_cast<int>(r));
+    PutEntry e;
+    e.id = id;
+    e.vector = v.data();
+    db.Add(std::move(e));
+    model[id] = {v, -1};
+    db.Save();
+    ExpectHolds(db, model);
+    EXPECT_EQ(IsMapped(dir.File(SnapshotFileName(db.generation()))), r == VectorResidency::kMap);
+  }
+}
+
+TEST(DbStorageTest, ResidencyAutoLoadsUnlessQuantizedOrTooLarge) {
+  EXPECT_EQ(ResolveResidency(VectorResidency::kAuto, 1 << 20, false), VectorResidency::kLoad);
+  EXPECT_EQ(ResolveResidency(VectorResidency::kAuto, 1 << 20, true), VectorResidency::kMap);
+  EXPECT_EQ(ResolveResidency(VectorResidency::kAuto, uint64_t{1} << 62, false),
+            VectorResidency::kMap);
+  EXPECT_EQ(ResolveResidency(VectorResidency::kLoad, 1 << 20, true), VectorResidency::kLoad);
+  EXPECT_EQ(ResolveResidency(VectorResidency::kMap, 1 << 20, false), VectorResidency::kMap);
+}
+
+TEST(DbStorageTest, UnknownResidencyInTheEnvironmentIsInvalidAndCreatesNothing) {
+  TempDir dir;
+  ::setenv("HERONDB_VECTOR_RESIDENCY", "ram", 1);
+  std::string msg = ExpectError(ErrorCode::kInvalidArgument, [&] { Db d(dir.path()); });
+  ::unsetenv("HERONDB_VECTOR_RESIDENCY");
+  EXPECT_NE(msg.find("HERONDB_VECTOR_RESIDENCY"), std::string::npos) << msg;
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
 }
 
 }  // namespace

@@ -327,3 +327,28 @@ def test_filters_and_counts_work_after_reopen_and_compact(tmp_path):
     hits = db.search([1, 1, 1, 1], k=5, where_filter={"g": {"$in": [1, 3]}})
     assert len(hits) == 5 and all(r.metadata["g"] in (1, 3) for r in hits)
     db.close()
+
+
+@pytest.mark.parametrize("residency", ["map", "load", "auto"])
+def test_reopen_holds_the_same_data_whether_vectors_are_mapped_or_loaded(tmp_path, monkeypatch, residency):
+    path = str(tmp_path / "db")
+    with herondb.Database(path, dim=8, metric="euclidean") as db:
+        expected = _fill(db, n=60, seed=3)
+        q = np.asarray(expected["id5"][0], dtype=np.float32)
+        want = [(r.id, r.distance) for r in db.search(q, k=7)]
+    monkeypatch.setenv("HERONDB_VECTOR_RESIDENCY", residency)
+    db = herondb.Database(path)
+    assert _contents(db) == expected
+    assert [(r.id, r.distance) for r in db.search(q, k=7)] == want
+    db.add("late", np.full(8, 9.0, dtype=np.float32))
+    db.save()
+    assert db.get("late")[0] == [9.0] * 8
+    db.close()
+
+
+def test_unknown_vector_residency_in_the_environment_is_a_value_error_and_creates_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("HERONDB_VECTOR_RESIDENCY", "ram")
+    path = tmp_path / "db"
+    with pytest.raises(ValueError, match="HERONDB_VECTOR_RESIDENCY"):
+        herondb.Database(str(path), dim=4)
+    assert not path.exists() or not any(path.iterdir())

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <mutex>
 #include <unordered_set>
 
@@ -39,6 +40,18 @@ Database::Database(std::string path, const DatabaseOptions& options)
   CheckParam(options.dim, 1, 65536, "dim");
   CheckParam(options.m, 2, 256, "m");
   CheckParam(options.ef_construction, 1, 100000, "ef_construction");
+  residency_ = options.residency;
+  if (residency_ == VectorResidency::kAuto) {
+    const char* env = std::getenv("HERONDB_VECTOR_RESIDENCY");
+    const std::string v = env ? env : "";
+    if (v == "map")
+      residency_ = VectorResidency::kMap;
+    else if (v == "load")
+      residency_ = VectorResidency::kLoad;
+    else if (!v.empty() && v != "auto")
+      Throw(ErrorCode::kInvalidArgument,
+            "HERONDB_VECTOR_RESIDENCY must be auto, map or load, not '" + v + "'");
+  }
   OpenOrCreate(options);
 }
 

@@ -74,6 +74,10 @@ struct DatabaseOptions {
   bool read_only = false;
   bool sync = false;   // fsync every write before returning
   Env* env = nullptr;  // null: Env::Default() (tests inject faults)
+  // How an opened snapshot's vectors are held (db_snapshot.h). kAuto also
+  // honours the environment variable HERONDB_VECTOR_RESIDENCY (auto, map or
+  // load); any other value of it is kInvalidArgument at open.
+  VectorResidency residency = VectorResidency::kAuto;
 };
 
 struct SearchHit {
@@ -259,6 +263,7 @@ class Database {
   Env* env_;
   bool read_only_ = false;
   bool sync_ = false;
+  VectorResidency residency_ = VectorResidency::kAuto;  // as asked (may be kAuto)
   FileLock lock_;
   uint64_t generation_ = 0;
   // The live log; null when read-only. Replaced (under mu_ and log_mu_) by

@@ -187,7 +187,7 @@ void Database::Load(uint64_t generation, const DatabaseOptions& options) {
   LoadedDbState st;
   {
     SnapshotReader reader = SnapshotReader::Open(env_, snap, /*verify_checksums=*/true);
-    st = LoadDbSnapshot(reader);
+    st = LoadDbSnapshot(reader, residency_);
   }
   if (options.dim && *options.dim != st.params.dim)
     Throw(ErrorCode::kInvalidArgument, "database " + path_ + " has dimension " +
@@ -310,11 +310,16 @@ void Database::SwitchGeneration(const DbStateView& state) {
 void Database::RemapVectors() {
   // Best effort: map the vector block from the live snapshot, so that the
   // old generation's disk space is freed and clean pages can be dropped.
+  // Vectors held in memory by policy (kLoad) stay where they are.
+  if (ResolveResidency(residency_, index_->vectors().bytes(), index_->quantized()) ==
+      VectorResidency::kLoad)
+    return;
   try {
     const std::string snap = JoinPath(path_, SnapshotFileName(generation_));
     SnapshotReader reader = SnapshotReader::Open(env_, snap, /*verify_checksums=*/false);
     if (index_->vectors().bytes() == 0) return;
-    GrowableRegion region = MapVectorBlock(reader, index_->vectors().bytes());
+    GrowableRegion region =
+        MapVectorBlock(reader, index_->vectors().bytes(), VectorResidency::kMap);
     index_->vectors().ReplaceBacking(std::make_unique<RegionRowBacking>(std::move(region)));
   } catch (const Error&) {
   }
@@ -370,7 +375,7 @@ void Database::VerifyFiles() const {
   const std::string snap = JoinPath(path_, SnapshotFileName(generation_));
   {
     SnapshotReader reader = SnapshotReader::Open(env_, snap, /*verify_checksums=*/true);
-    LoadedDbState st = LoadDbSnapshot(reader);
+    LoadedDbState st = LoadDbSnapshot(reader, VectorResidency::kMap);
   }
   ForEachLogRecord(env_, JoinPath(path_, LogFileName(generation_)), generation_, dim_,
                    [](const DecodedRecord&) {});

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <span>
 
+#include <unistd.h>
+
 #include "herondb/common/error.h"
 #include "herondb/db/region_backing.h"
 #include "herondb/meta/value_codec.h"
@@ -149,15 +151,32 @@ uint64_t WriteDbSnapshot(Env* env, const std::string& path, uint64_t generation,
   return w.bytes_written();
 }
 
-GrowableRegion MapVectorBlock(const SnapshotReader& reader, uint64_t bytes) {
+VectorResidency ResolveResidency(VectorResidency r, uint64_t bytes, bool quantized) {
+  if (r != VectorResidency::kAuto) return r;
+  if (quantized) return VectorResidency::kMap;
+  const long pages = ::sysconf(_SC_AVPHYS_PAGES);
+  const long page = ::sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return VectorResidency::kMap;
+  const uint64_t avail = static_cast<uint64_t>(pages) * static_cast<uint64_t>(page);
+  return bytes <= avail / 4 ? VectorResidency::kLoad : VectorResidency::kMap;
+}
+
+GrowableRegion MapVectorBlock(const SnapshotReader& reader, uint64_t bytes,
+                              VectorResidency residency) {
   auto vecs = reader.Find(kVecs);
   if (!vecs) Throw(ErrorCode::kCorruption, reader.path() + ": missing section VECS");
   if (vecs->length != bytes)
     Throw(ErrorCode::kCorruption, reader.path() + ": section VECS has the wrong size");
   // Room to grow in place: address space only, it costs no memory.
   const size_t reserve = std::max<size_t>(bytes * 4, size_t{256} << 20);
-  return bytes ? GrowableRegion::FromFd(reader.fd(), reader.path(), vecs->offset, bytes, reserve)
-               : GrowableRegion::Anonymous(reserve);
+  if (bytes == 0) return GrowableRegion::Anonymous(reserve);
+  if (residency == VectorResidency::kMap)
+    return GrowableRegion::FromFd(reader.fd(), reader.path(), vecs->offset, bytes, reserve);
+  GrowableRegion region = GrowableRegion::Anonymous(reserve);
+  region.Resize(bytes);
+  const auto data = reader.Section(kVecs);
+  std::memcpy(region.data(), data->data(), bytes);
+  return region;
 }
 
 DbParams ReadDbParams(const SnapshotReader& reader) {
@@ -183,7 +202,7 @@ DbParams ReadDbParams(const SnapshotReader& reader) {
   return p;
 }
 
-LoadedDbState LoadDbSnapshot(const SnapshotReader& reader) {
+LoadedDbState LoadDbSnapshot(const SnapshotReader& reader, VectorResidency residency) {
   Loader L(reader);
   LoadedDbState st;
   st.params = ReadDbParams(reader);
@@ -195,7 +214,9 @@ LoadedDbState LoadDbSnapshot(const SnapshotReader& reader) {
   if (n > 0xFFFFFFFFull) L.Corrupt("slot count out of range");
   if (max_level < -1 || max_level > 255) L.Corrupt("top level out of range");
 
-  GrowableRegion region = MapVectorBlock(reader, n * p.dim * sizeof(float));
+  const uint64_t vector_bytes = n * p.dim * sizeof(float);
+  st.residency = ResolveResidency(residency, vector_bytes, p.quantize);
+  GrowableRegion region = MapVectorBlock(reader, vector_bytes, st.residency);
   st.index = std::make_unique<HnswIndex>(p.dim, p.metric, p.hnsw,
                                          std::make_unique<RegionRowBacking>(std::move(region)));
   HnswIndex& index = *st.index;

@@ -7,17 +7,22 @@
 // - upper: one u32 pool; upper_offset[slot] is the index in the pool of the
 //   slot's level-1 list (or kNoUpper), followed by its level-2 list, and so on,
 //   each list [count, n_0, ..., n_{max-1}] with stride 1 + max.
-// The graph itself does no locking; HnswIndex serializes writers.
+// The graph itself does no locking; HnswIndex serializes writers. level0 is
+// the array every search reads at random: it lives on huge pages where the OS
+// has them (common/huge_pages.h).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
+#include "herondb/common/huge_pages.h"
+
 namespace herondb {
 
 class HnswGraph {
  public:
+  using Level0Array = std::vector<uint32_t, HugePageAllocator<uint32_t>>;
   static constexpr uint32_t kNoUpper = 0xFFFFFFFFu;
 
   HnswGraph(uint32_t m, uint32_t max0) : m_(m), max0_(max0) {}
@@ -58,11 +63,11 @@ class HnswGraph {
   }
 
   // Raw arrays, for snapshots.
-  std::vector<uint32_t>& level0() { return level0_; }
+  Level0Array& level0() { return level0_; }
   std::vector<uint8_t>& levels() { return levels_; }
   std::vector<uint32_t>& upper() { return upper_; }
   std::vector<uint32_t>& upper_offset() { return upper_offset_; }
-  const std::vector<uint32_t>& level0() const { return level0_; }
+  const Level0Array& level0() const { return level0_; }
   const std::vector<uint8_t>& levels() const { return levels_; }
   const std::vector<uint32_t>& upper() const { return upper_; }
   const std::vector<uint32_t>& upper_offset() const { return upper_offset_; }
@@ -70,7 +75,7 @@ class HnswGraph {
  private:
   uint32_t m_;
   uint32_t max0_;
-  std::vector<uint32_t> level0_;
+  Level0Array level0_;
   std::vector<uint8_t> levels_;
   std::vector<uint32_t> upper_;
   std::vector<uint32_t> upper_offset_;

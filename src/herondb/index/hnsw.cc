@@ -222,17 +222,22 @@ void HnswIndex::SearchLayer(const Space& sp, uint32_t ep, size_t ef, int level,
                             std::vector<Neighbor>* top) const {
   auto& scratch = TraversalScratch::Get();
   auto& cand = scratch.candidates;
-  uint32_t* batch = scratch.batch;
+  uint32_t batch[kMaxListWords];
   uint32_t copy[kMaxListWords];
   VisitedSet& visited = scratch.visited;
   visited.Reset(size());
+  // Hot-loop state in locals: the compiler cannot keep thread_local or
+  // member loads out of the loop on its own (they may alias the stores).
+  uint16_t* const marks = visited.marks();
+  const uint16_t epoch = visited.epoch();
+  const SlotBitmap* const deleted = skip_deleted && deleted_count_ > 0 ? &deleted_ : nullptr;
   cand.clear();
   top->clear();
   auto accept = [&](uint32_t s) {
-    return s != exclude && !(skip_deleted && deleted_.Test(s)) && !(allowed && !allowed->Test(s));
+    return s != exclude && !(deleted && deleted->Test(s)) && !(allowed && !allowed->Test(s));
   };
   float d = sp.Dist(ep);
-  visited.Set(ep);
+  marks[ep] = epoch;
   cand.push_back({d, ep});
   float lower = std::numeric_limits<float>::infinity();
   if (accept(ep)) {
@@ -246,17 +251,25 @@ void HnswIndex::SearchLayer(const Space& sp, uint32_t ep, size_t ef, int level,
     cand.pop_back();
     const uint32_t* list = graph_.List(c.slot, level);
     if constexpr (kLocked) list = CopyList(c.slot, list, copy);
-    uint32_t cnt = list[0];
+    // The list of the candidate expanded next is most likely the new heap
+    // top: start loading it while this one is processed.
+    if (!cand.empty()) Prefetch(graph_.List(cand.front().slot, level));
+    const uint32_t cnt = list[0];
     uint32_t nbatch = 0;
     for (uint32_t j = 1; j <= cnt; ++j) {
-      uint32_t n = list[j];
-      if (visited.TestAndSet(n)) continue;
+      const uint32_t n = list[j];
+      if (marks[n] == epoch) continue;
+      marks[n] = epoch;
       batch[nbatch++] = n;
-      sp.Fetch(n);
     }
+    // Rows arrive one ahead: the whole next row is requested while this
+    // one's distance is computed (requesting every row at once overflows
+    // the line-fill buffers and stalls on the prefetches themselves).
+    if (nbatch > 0) sp.Fetch(batch[0]);
     for (uint32_t b = 0; b < nbatch; ++b) {
-      uint32_t n = batch[b];
-      float dn = sp.Dist(n);
+      const uint32_t n = batch[b];
+      if (b + 1 < nbatch) sp.Fetch(batch[b + 1]);
+      const float dn = sp.Dist(n);
       if (top->size() < ef || dn < lower) {
         cand.push_back({dn, n});
         std::push_heap(cand.begin(), cand.end(), Farther{});

@@ -4,10 +4,11 @@
 #include <new>
 
 #include "herondb/common/error.h"
+#include "herondb/common/huge_pages.h"
 
 namespace herondb {
 
-HeapRowBacking::~HeapRowBacking() { std::free(data_); }
+HeapRowBacking::~HeapRowBacking() { FreeLarge(data_); }
 
 void HeapRowBacking::EnsureSize(size_t bytes) {
   if (bytes <= size_) return;
@@ -15,10 +16,9 @@ void HeapRowBacking::EnsureSize(size_t bytes) {
     size_t cap = capacity_ ? capacity_ : 4096;
     while (cap < bytes) cap += cap / 2 + 4096;
     cap = (cap + 63) & ~size_t{63};
-    char* p = static_cast<char*>(std::aligned_alloc(64, cap));
-    if (!p) throw std::bad_alloc();
+    char* p = static_cast<char*>(AllocateLarge(cap));
     if (data_) std::memcpy(p, data_, size_);
-    std::free(data_);
+    FreeLarge(data_);
     data_ = p;
     capacity_ = cap;
   }

@@ -30,6 +30,10 @@ class VisitedSet {
     return seen;
   }
   const uint16_t* mark_ptr(uint32_t slot) const { return marks_.data() + slot; }
+  // Raw access for hot loops (valid until the next Reset): slot s is marked
+  // when marks()[s] == epoch().
+  uint16_t* marks() { return marks_.data(); }
+  uint16_t epoch() const { return epoch_; }
 
  private:
   std::vector<uint16_t> marks_;

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "herondb/common/error.h"
+#include "herondb/common/huge_pages.h"
 #include "herondb/storage/env.h"
 
 #if !defined(MAP_ANONYMOUS) && defined(MAP_ANON)
@@ -182,11 +183,20 @@ void GrowableRegion::Release() {
 
 void GrowableRegion::Reserve(size_t reserve_bytes) {
   size_t len = RoundUp(std::max<size_t>(reserve_bytes, 1), PageSize());
-  void* p = ::mmap(nullptr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  // Large reservations start on a huge-page boundary (over-reserve, then
+  // unmap the slack) so that their anonymous parts can use huge pages.
+  const size_t align = len >= kHugePageBytes ? kHugePageBytes : PageSize();
+  const size_t total = len + (align > PageSize() ? align : 0);
+  void* p = ::mmap(nullptr, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) throw IOError("mmap reserve of " + std::to_string(len) + " bytes for", path_, errno);
-  base_ = static_cast<char*>(p);
+  char* raw = static_cast<char*>(p);
+  char* aligned = reinterpret_cast<char*>(RoundUp(reinterpret_cast<uintptr_t>(raw), align));
+  if (aligned > raw) ::munmap(raw, static_cast<size_t>(aligned - raw));
+  if (raw + total > aligned + len) ::munmap(aligned + len, static_cast<size_t>(raw + total - (aligned + len)));
+  base_ = aligned;
   reserve_ = len;
   committed_ = 0;
+  if (align == kHugePageBytes) AdviseHugePages(base_, reserve_);
 }
 
 void GrowableRegion::Commit(size_t bytes) {
