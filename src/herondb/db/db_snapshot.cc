@@ -161,6 +161,23 @@ VectorResidency ResolveResidency(VectorResidency r, uint64_t bytes, bool quantiz
   return bytes <= avail / 4 ? VectorResidency::kLoad : VectorResidency::kMap;
 }
 
+namespace {
+
+// Section `tag` (`bytes` long, present) mapped or copied into a growable
+// region reserving `reserve` bytes of address space.
+GrowableRegion SectionRegion(const SnapshotReader& reader, const SnapshotSection& sec,
+                             size_t reserve, VectorResidency residency) {
+  if (sec.length == 0) return GrowableRegion::Anonymous(reserve);
+  if (residency == VectorResidency::kMap)
+    return GrowableRegion::FromFd(reader.fd(), reader.path(), sec.offset, sec.length, reserve);
+  GrowableRegion region = GrowableRegion::Anonymous(std::max<size_t>(reserve, sec.length));
+  region.Resize(sec.length);
+  std::memcpy(region.data(), reader.Section(sec.tag)->data(), sec.length);
+  return region;
+}
+
+}  // namespace
+
 GrowableRegion MapVectorBlock(const SnapshotReader& reader, uint64_t bytes,
                               VectorResidency residency) {
   auto vecs = reader.Find(kVecs);
@@ -168,15 +185,7 @@ GrowableRegion MapVectorBlock(const SnapshotReader& reader, uint64_t bytes,
   if (vecs->length != bytes)
     Throw(ErrorCode::kCorruption, reader.path() + ": section VECS has the wrong size");
   // Room to grow in place: address space only, it costs no memory.
-  const size_t reserve = std::max<size_t>(bytes * 4, size_t{256} << 20);
-  if (bytes == 0) return GrowableRegion::Anonymous(reserve);
-  if (residency == VectorResidency::kMap)
-    return GrowableRegion::FromFd(reader.fd(), reader.path(), vecs->offset, bytes, reserve);
-  GrowableRegion region = GrowableRegion::Anonymous(reserve);
-  region.Resize(bytes);
-  const auto data = reader.Section(kVecs);
-  std::memcpy(region.data(), data->data(), bytes);
-  return region;
+  return SectionRegion(reader, *vecs, std::max<size_t>(bytes * 4, size_t{256} << 20), residency);
 }
 
 DbParams ReadDbParams(const SnapshotReader& reader) {
@@ -252,9 +261,11 @@ LoadedDbState LoadDbSnapshot(const SnapshotReader& reader, VectorResidency resid
       for (uint32_t d = 0; d < p.dim; ++d)
         if (!std::isfinite(mins[d]) || !std::isfinite(scales[d]) || scales[d] < 0)
           L.Corrupt("SQ8 range of dimension " + std::to_string(d) + " is invalid");
+      // The codes are what quantized search reads: held like an unquantized
+      // vector block (loaded unless too large or mapping was asked for).
       GrowableRegion region =
-          GrowableRegion::FromFd(reader.fd(), reader.path(), codes->offset, codes->length,
-                                 std::max<size_t>(codes->length * 4, 64 << 20));
+          SectionRegion(reader, *codes, std::max<size_t>(codes->length * 4, 64 << 20),
+                        ResolveResidency(residency, codes->length, /*quantized=*/false));
       index.RestoreQuantized(std::vector<float>(mins, mins + p.dim),
                              std::vector<float>(scales, scales + p.dim),
                              std::make_unique<RegionRowBacking>(std::move(region)));

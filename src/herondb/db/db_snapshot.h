@@ -71,6 +71,7 @@ struct DbStateView {
 //   pages most of them cost a TLB miss: searches measured ~9% faster.
 // - kAuto: kLoad unless quantized search is on or the block exceeds a
 //   quarter of the memory available at open; then kMap.
+// The SQ8 code block follows the same policy as an unquantized vector block.
 enum class VectorResidency { kAuto, kMap, kLoad };
 
 // The state rebuilt from a snapshot.
