@@ -1,12 +1,12 @@
 #include "herondb/db/db_snapshot.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
 #include <span>
-
-#include <unistd.h>
 
 #include "herondb/common/error.h"
 #include "herondb/db/region_backing.h"

@@ -58,10 +58,10 @@ void CheckRange(int fd, const std::string& path, uint64_t offset, size_t length)
   if (::fstat(fd, &st) != 0) throw IOError("stat", path, errno);
   uint64_t size = static_cast<uint64_t>(st.st_size);
   if (offset > size || length > size - offset) {
-    throw Error(ErrorCode::kCorruption,
-                path + ": mapping of " + std::to_string(length) +
-                    " bytes extends past the end of the file (size " + std::to_string(size) +
-                    ") at offset " + std::to_string(offset));
+    throw Error(ErrorCode::kCorruption, path + ": mapping of " + std::to_string(length) +
+                                            " bytes extends past the end of the file (size " +
+                                            std::to_string(size) + ") at offset " +
+                                            std::to_string(offset));
   }
 }
 
@@ -188,11 +188,13 @@ void GrowableRegion::Reserve(size_t reserve_bytes) {
   const size_t align = len >= kHugePageBytes ? kHugePageBytes : PageSize();
   const size_t total = len + (align > PageSize() ? align : 0);
   void* p = ::mmap(nullptr, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (p == MAP_FAILED) throw IOError("mmap reserve of " + std::to_string(len) + " bytes for", path_, errno);
+  if (p == MAP_FAILED)
+    throw IOError("mmap reserve of " + std::to_string(len) + " bytes for", path_, errno);
   char* raw = static_cast<char*>(p);
   char* aligned = reinterpret_cast<char*>(RoundUp(reinterpret_cast<uintptr_t>(raw), align));
   if (aligned > raw) ::munmap(raw, static_cast<size_t>(aligned - raw));
-  if (raw + total > aligned + len) ::munmap(aligned + len, static_cast<size_t>(raw + total - (aligned + len)));
+  if (raw + total > aligned + len)
+    ::munmap(aligned + len, static_cast<size_t>(raw + total - (aligned + len)));
   base_ = aligned;
   reserve_ = len;
   committed_ = 0;
@@ -250,8 +252,9 @@ GrowableRegion GrowableRegion::FromFd(int fd, const std::string& path, uint64_t 
       ssize_t n = ::pread(fd, r.base_ + done, length - done, static_cast<off_t>(offset + done));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) throw IOError("read", path, errno);
-      if (n == 0) throw Error(ErrorCode::kCorruption, path + ": unexpected end of file at offset " +
-                                                          std::to_string(offset + done));
+      if (n == 0)
+        throw Error(ErrorCode::kCorruption,
+                    path + ": unexpected end of file at offset " + std::to_string(offset + done));
       done += static_cast<size_t>(n);
     }
   }
