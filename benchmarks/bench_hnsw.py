@@ -58,8 +58,8 @@ sys.path.insert(0, str(HERE))
 import datasets  # noqa: E402  (sibling module, found through the path above)
 
 DEFAULT_EFS = (10, 16, 24, 32, 48, 64, 96, 128, 200)
-SYSTEMS = ("herondb", "hnswlib", "faiss-hnsw-flat", "faiss-hnsw-sq8", "usearch", "vctrs",
-           "chromadb")
+SYSTEMS = ("herondb", "herondb-sq8", "hnswlib", "faiss-hnsw-flat", "faiss-hnsw-sq8", "usearch",
+           "vctrs", "chromadb")
 K = 10
 TARGET_RECALL = 0.95
 DEFAULT_EF = 64  # herondb's default ef_search
@@ -329,8 +329,13 @@ def make_usearch(dim: int, metric: str, m: int, efc: int, threads: int,
 
 
 def make_vctrs_like(module_name: str, dim: int, metric: str, m: int, efc: int, workdir: Path,
-                    batch: int, ids: list[str]) -> Adapter:
+                    batch: int, ids: list[str], quantize: bool = False,
+                    name: Optional[str] = None) -> Adapter:
     """herondb or vctrs (same Python API) through the public API, in a fresh directory.
+
+    ``quantize=True`` (herondb-sq8) creates the database with SQ8 codes: the
+    graph walk reads 1-byte codes and the final candidates are re-ranked with
+    exact float32 distances, so recall is measured on exact results.
 
     Build threads are not part of the API; both use every hardware thread (two
     on the reference machine), and the worker's environment carries
@@ -340,7 +345,8 @@ def make_vctrs_like(module_name: str, dim: int, metric: str, m: int, efc: int, w
     path = workdir / f"{module_name}-bench-db"
     if path.exists():
         shutil.rmtree(path)
-    db = mod.Database(str(path), dim=dim, metric=metric, m=m, ef_construction=efc)
+    extra_args = {"quantize": True} if quantize else {}
+    db = mod.Database(str(path), dim=dim, metric=metric, m=m, ef_construction=efc, **extra_args)
     persistent = {"ok": True}
 
     def build(base: np.ndarray) -> None:
@@ -364,6 +370,10 @@ def make_vctrs_like(module_name: str, dim: int, metric: str, m: int, efc: int, w
 
     def save() -> Path:
         db.save()
+        # One writer per database (herondb holds a lock): close before the
+        # open-time measurement opens it again.
+        if hasattr(db, "close"):
+            db.close()
         return path
 
     def open_() -> Any:
@@ -380,7 +390,7 @@ def make_vctrs_like(module_name: str, dim: int, metric: str, m: int, efc: int, w
         shutil.rmtree(path, ignore_errors=True)
 
     return Adapter(
-        name=module_name,
+        name=name or module_name,
         version=package_version(mod, module_name),
         build=build,
         search_one=search_one,
@@ -473,6 +483,9 @@ def make_adapter(system: str, args: argparse.Namespace, dim: int, n: int, metric
         return make_hnswlib(dim, n, metric, m, efc, threads, workdir)
     if system in ("herondb", "vctrs"):
         return make_vctrs_like(system, dim, metric, m, efc, workdir, args.herondb_batch, str_ids)
+    if system == "herondb-sq8":
+        return make_vctrs_like("herondb", dim, metric, m, efc, workdir, args.herondb_batch, str_ids,
+                               quantize=True, name="herondb-sq8")
     if system == "faiss-hnsw-flat":
         return make_faiss("flat", dim, metric, m, efc, threads, workdir)
     if system == "faiss-hnsw-sq8":
@@ -484,7 +497,7 @@ def make_adapter(system: str, args: argparse.Namespace, dim: int, n: int, metric
     raise ValueError(system)
 
 
-MODULE_OF = {"herondb": "herondb", "hnswlib": "hnswlib", "faiss-hnsw-flat": "faiss",
+MODULE_OF = {"herondb": "herondb", "herondb-sq8": "herondb", "hnswlib": "hnswlib", "faiss-hnsw-flat": "faiss",
              "faiss-hnsw-sq8": "faiss", "usearch": "usearch", "vctrs": "vctrs",
              "chromadb": "chromadb"}
 
@@ -570,7 +583,8 @@ def run_worker(args: argparse.Namespace) -> dict[str, Any]:
     n, dim = base.shape
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="herondb-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    str_ids = [str(i) for i in range(n)] if args.worker in ("herondb", "vctrs", "chromadb") \
+    str_ids = [str(i) for i in range(n)] if args.worker in ("herondb", "herondb-sq8", "vctrs",
+                                                            "chromadb") \
         else []
 
     # Baseline: interpreter, library, input vectors and ids are resident; the index is not.

@@ -29,6 +29,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 COLORS = {
     "herondb": "#d62728",
+    "herondb-sq8": "#ff9896",
     "hnswlib": "#1f77b4",
     "faiss-hnsw-flat": "#2ca02c",
     "faiss-hnsw-sq8": "#98df8a",
@@ -52,7 +53,7 @@ def plot_curves(report: dict[str, Any], mode: str, path: Path, key: str = "qps")
             broken.append(s)  # e.g. a system returning wrong neighbours; listed, not drawn
             continue
         ax.plot([x["recall"] for x in rows], [x[key] for x in rows], marker="o", ms=3,
-                lw=2.2 if s == "herondb" else 1.3, color=COLORS.get(s), label=s)
+                lw=2.2 if s.startswith("herondb") else 1.3, color=COLORS.get(s), label=s)
     if broken:
         ax.text(0.01, 0.01, "not drawn (recall@10 < 0.3): " + ", ".join(broken),
                 transform=ax.transAxes, fontsize=7, color="grey")
