@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <random>
@@ -11,6 +12,7 @@
 #include "herondb/db/database.h"
 #include "herondb/storage/fault_injection_env.h"
 #include "herondb/storage/manifest.h"
+#include "herondb/storage/snapshot_file.h"
 #include "storage_test_util.h"
 
 namespace herondb {
@@ -407,6 +409,52 @@ TEST(DbStorageTest, LoadedAndMappedVectorsHoldTheSameDataAndOnlyMapKeepsTheFileM
     db.Save();
     ExpectHolds(db, model);
     EXPECT_EQ(IsMapped(dir.File(SnapshotFileName(db.generation()))), r == VectorResidency::kMap);
+  }
+}
+
+// Flips one byte in the middle of section `name` of a snapshot file.
+void FlipByteInSection(const std::string& file, const char (&name)[5]) {
+  uint64_t offset = 0;
+  {
+    SnapshotReader r = SnapshotReader::Open(Env::Default(), file, /*verify_checksums=*/false);
+    for (const SnapshotSection& sec : r.sections())
+      if (std::memcmp(&sec.tag, name, 4) == 0) offset = sec.offset + sec.length / 2;
+  }
+  ASSERT_GT(offset, 0u) << name;
+  std::string bytes = ReadAll(file);
+  bytes[offset] = static_cast<char>(bytes[offset] ^ 0x10);
+  WriteAll(file, bytes);
+}
+
+TEST(DbStorageTest, DamagedVectorOrCodeBlockIsCorruptionWhetherLoadedOrMapped) {
+  for (const char* section : {"VECS", "SQCD"}) {
+    for (VectorResidency r : {VectorResidency::kMap, VectorResidency::kLoad}) {
+      TempDir dir;
+      {
+        DatabaseOptions o;
+        o.dim = kDim;
+        o.quantize = true;
+        Database db(dir.path(), o);
+        for (int i = 0; i < 64; ++i) {
+          std::vector<float> v = Vec(i);
+          PutEntry e;
+          e.id = "id" + std::to_string(i);
+          e.vector = v.data();
+          db.Add(std::move(e));
+        }
+        db.Save();
+      }
+      const std::string snap = dir.File(SnapshotFileName(2));
+      if (std::string(section) == "VECS")
+        FlipByteInSection(snap, "VECS");
+      else
+        FlipByteInSection(snap, "SQCD");
+      DatabaseOptions o;
+      o.residency = r;
+      std::string msg = ExpectError(ErrorCode::kCorruption, [&] { Database db(dir.path(), o); });
+      EXPECT_NE(msg.find(std::string("checksum of section ") + section), std::string::npos) << msg;
+      EXPECT_NE(msg.find(snap), std::string::npos) << msg;
+    }
   }
 }
 

@@ -85,6 +85,34 @@ TEST(SnapshotFileTest, SectionsArePageAlignedAndMappableSeparately) {
   EXPECT_EQ(AsString(r.Section(2)), s.vectors);
 }
 
+TEST(SnapshotFileTest, CopySectionReadsTheBytesAndVerifiesTheirChecksum) {
+  TempDir dir;
+  Sample s;
+  std::string path = dir.File("s");
+  WriteSample(Env::Default(), path, s);
+  auto sec = SnapshotReader::Open(Env::Default(), path).Find(2);
+  ASSERT_TRUE(sec.has_value());
+  {
+    auto r = SnapshotReader::Open(Env::Default(), path, /*verify_checksums=*/false);
+    std::string copy(sec->length, '\0');
+    r.CopySection(*sec, copy.data());
+    EXPECT_EQ(copy, s.vectors);
+  }
+  // Damage section 2: a copy detects it, and so does VerifyChecksums unless
+  // told to skip that section.
+  std::string bytes = ReadAll(path);
+  bytes[sec->offset + 5000] ^= 0x04;
+  WriteAll(path, bytes);
+  auto r = SnapshotReader::Open(Env::Default(), path, /*verify_checksums=*/false);
+  std::string copy(sec->length, '\0');
+  std::string msg = ExpectError(ErrorCode::kCorruption, [&] { r.CopySection(*sec, copy.data()); });
+  EXPECT_NE(msg.find("checksum"), std::string::npos) << msg;
+  ExpectError(ErrorCode::kCorruption, [&] { r.VerifyChecksums(); });
+  ExpectError(ErrorCode::kCorruption, [&] { r.VerifySection(*sec); });
+  const uint32_t skip[] = {2};
+  EXPECT_NO_THROW(r.VerifyChecksums(skip));
+}
+
 TEST(SnapshotFileTest, EmptySnapshotHasNoSections) {
   TempDir dir;
   std::string path = dir.File("s");

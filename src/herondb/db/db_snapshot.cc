@@ -163,29 +163,33 @@ VectorResidency ResolveResidency(VectorResidency r, uint64_t bytes, bool quantiz
 
 namespace {
 
-// Section `tag` (`bytes` long, present) mapped or copied into a growable
-// region reserving `reserve` bytes of address space.
+// Section `sec` mapped or copied into a growable region reserving `reserve`
+// bytes of address space. A copied section's checksum is always verified
+// (while copying); a mapped one's when `verify` is set.
 GrowableRegion SectionRegion(const SnapshotReader& reader, const SnapshotSection& sec,
-                             size_t reserve, VectorResidency residency) {
+                             size_t reserve, VectorResidency residency, bool verify) {
   if (sec.length == 0) return GrowableRegion::Anonymous(reserve);
-  if (residency == VectorResidency::kMap)
+  if (residency == VectorResidency::kMap) {
+    if (verify) reader.VerifySection(sec);
     return GrowableRegion::FromFd(reader.fd(), reader.path(), sec.offset, sec.length, reserve);
+  }
   GrowableRegion region = GrowableRegion::Anonymous(std::max<size_t>(reserve, sec.length));
   region.Resize(sec.length);
-  std::memcpy(region.data(), reader.Section(sec.tag)->data(), sec.length);
+  reader.CopySection(sec, region.data());
   return region;
 }
 
 }  // namespace
 
 GrowableRegion MapVectorBlock(const SnapshotReader& reader, uint64_t bytes,
-                              VectorResidency residency) {
+                              VectorResidency residency, bool verify) {
   auto vecs = reader.Find(kVecs);
   if (!vecs) Throw(ErrorCode::kCorruption, reader.path() + ": missing section VECS");
   if (vecs->length != bytes)
     Throw(ErrorCode::kCorruption, reader.path() + ": section VECS has the wrong size");
   // Room to grow in place: address space only, it costs no memory.
-  return SectionRegion(reader, *vecs, std::max<size_t>(bytes * 4, size_t{256} << 20), residency);
+  return SectionRegion(reader, *vecs, std::max<size_t>(bytes * 4, size_t{256} << 20), residency,
+                       verify);
 }
 
 DbParams ReadDbParams(const SnapshotReader& reader) {
@@ -212,6 +216,11 @@ DbParams ReadDbParams(const SnapshotReader& reader) {
 }
 
 LoadedDbState LoadDbSnapshot(const SnapshotReader& reader, VectorResidency residency) {
+  // Every section but the two large blocks is verified before any is read;
+  // VECS and SQCD are verified where they are mapped or copied (one pass).
+  const uint32_t kLarge[] = {kVecs, kSqcd};
+  reader.VerifyChecksums(kLarge);
+  bool codes_verified = false;
   Loader L(reader);
   LoadedDbState st;
   st.params = ReadDbParams(reader);
@@ -265,7 +274,9 @@ LoadedDbState LoadDbSnapshot(const SnapshotReader& reader, VectorResidency resid
       // vector block (loaded unless too large or mapping was asked for).
       GrowableRegion region =
           SectionRegion(reader, *codes, std::max<size_t>(codes->length * 4, 64 << 20),
-                        ResolveResidency(residency, codes->length, /*quantized=*/false));
+                        ResolveResidency(residency, codes->length, /*quantized=*/false),
+                        /*verify=*/true);
+      codes_verified = true;
       index.RestoreQuantized(std::vector<float>(mins, mins + p.dim),
                              std::vector<float>(scales, scales + p.dim),
                              std::make_unique<RegionRowBacking>(std::move(region)));
@@ -273,6 +284,7 @@ LoadedDbState LoadDbSnapshot(const SnapshotReader& reader, VectorResidency resid
       index.EnableQuantized();  // saved while switched off, or empty: encode now
     }
   }
+  if (auto codes = reader.Find(kSqcd); codes && !codes_verified) reader.VerifySection(*codes);
 
   {
     const uint64_t* offs = L.Array<uint64_t>(kIdof, "IDOF", n + 1);

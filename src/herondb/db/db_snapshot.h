@@ -19,18 +19,20 @@
 //   MTOF  (n+1) u64 offsets into MTBY; MTBY: each slot's metadata as a
 //         meta/value_codec.h Value, or nothing for "no metadata"
 //   SQMN, SQSC  dim float32 each: the SQ8 ranges (min, scale) per dimension
-//   SQCD  n x dim u8: the SQ8 codes (mapped at open); the three SQ8
+//   SQCD  n x dim u8: the SQ8 codes (loaded or mapped at open); the three SQ8
 //         sections are written only while quantized search is on
 //
 // Contract: WriteDbSnapshot streams the state to a new file and fsyncs it
 // (SnapshotWriter::Finish). LoadDbSnapshot checks every section's size and
 // every structural invariant (graph links in range, ids unique among live
 // slots, offsets monotone, metadata decodable) and throws
-// Error(kCorruption, "<file>: <what>") on any violation; checksums are
-// verified by SnapshotReader::Open. The vector block is mapped MAP_PRIVATE
-// from the file (reserve room to grow in place), not read; so are the SQ8
-// codes. A database created with quantize=True opens with quantized search
-// on: from the saved codes, or by encoding the vectors when none were saved.
+// Error(kCorruption, "<file>: <what>") on any violation. It verifies every
+// section's checksum itself (open the reader without verification): the
+// small sections first, the vector block and the SQ8 codes while copying
+// them into memory or, when they stay mapped MAP_PRIVATE, before mapping
+// (VectorResidency below). Either way room is reserved to grow in place. A
+// database created with quantize=True opens with quantized search on: from
+// the saved codes, or by encoding the vectors when none were saved.
 #pragma once
 
 #include <cstdint>
@@ -92,10 +94,11 @@ VectorResidency ResolveResidency(VectorResidency r, uint64_t bytes, bool quantiz
 
 // The VECS section (which must hold `bytes` bytes) as a growable region,
 // mapped (kMap) or copied (kLoad; kAuto must be resolved first), with
-// address space reserved to grow in place; kCorruption if it is missing or
-// of another size.
+// address space reserved to grow in place; kCorruption if it is missing, of
+// another size, or (copied, or mapped with `verify`) fails its checksum.
 GrowableRegion MapVectorBlock(const SnapshotReader& reader, uint64_t bytes,
-                              VectorResidency residency = VectorResidency::kMap);
+                              VectorResidency residency = VectorResidency::kMap,
+                              bool verify = true);
 
 // Reads just the parameters (cheap: one small section).
 DbParams ReadDbParams(const SnapshotReader& reader);

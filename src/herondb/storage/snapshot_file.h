@@ -120,8 +120,17 @@ class SnapshotReader {
   std::optional<SnapshotSection> Find(uint32_t tag) const;
   // All sections, in file order.
   const std::vector<SnapshotSection>& sections() const { return sections_; }
-  // Checks every section's crc (what Open does with verify_checksums).
-  void VerifyChecksums() const;
+  // Checks every section's crc (what Open does with verify_checksums), but
+  // those whose tags are in `skip` (e.g. sections CopySection verifies).
+  void VerifyChecksums(std::span<const uint32_t> skip = {}) const;
+  // Checks the crc of section `s` (one of sections()).
+  void VerifySection(const SnapshotSection& s) const;
+  // Reads section `s` (one of sections()) into `dst` (s.length bytes) with
+  // pread, checking its crc on the way (each piece while it is still in
+  // cache): one pass over the data where mapping then copying takes two.
+  // A mismatch is Error(kCorruption) naming the section; `dst` then holds
+  // unverified bytes.
+  void CopySection(const SnapshotSection& s, char* dst) const;
 
   uint64_t generation() const { return generation_; }
   uint32_t flags() const { return flags_; }
