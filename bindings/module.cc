@@ -479,5 +479,15 @@ NB_MODULE(_core, m) {
             db->DisableQuantizedSearch();
           },
           "Disable quantized search and use full-precision vectors (frees the codes).")
+      .def(
+          "_set_quantized_rerank",
+          [](PyDatabase& d, uint32_t factor, uint32_t extra) {
+            auto db = d.db();
+            nb::gil_scoped_release nogil;
+            db->SetQuantizedRerank(factor, extra);
+          },
+          "factor"_a, "extra"_a,
+          "Internal (benchmarks): quantized search re-ranks the best\n"
+          "min(ef, max(k * factor, k + extra)) code-distance candidates exactly.")
       .def("_verify", [](PyDatabase& d) { return d.db()->Verify(); });
 }

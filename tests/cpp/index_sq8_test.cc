@@ -2,8 +2,8 @@
 // quantized search of HnswIndex: code round trips and clamping, drift
 // detection and retraining, query scoring against the decoded vectors,
 // restoring saved codes, and quantized HNSW search (recall next to float32 at
-// the same ef for every metric, exact reported distances, filters, deletes,
-// updates, enable/disable, memory stats).
+// the same ef for every metric, the bounded re-rank, exact reported
+// distances, filters, deletes, updates, enable/disable, memory stats).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -287,6 +287,52 @@ TEST_P(Sq8MetricTest, ReportedDistancesAreTheExactFloat32Distances) {
   }
 }
 
+TEST_P(Sq8MetricTest, BoundedRerankKeepsRecallWithin001OfFloat32AtEveryEf) {
+  // The default re-rank bound (best max(2k, k + 10) code-distance candidates)
+  // against float32 search and against re-ranking all ef candidates.
+  const size_t dim = 64, n = 6000, nq = 200;
+  ThreadPool pool(2);
+  HnswIndex index(dim, GetParam(), HnswParams{16, 100, 3});
+  auto data = Clustered(n, dim, 30, 31);
+  index.AddBatch(data.data(), n, &pool);
+  auto queries = Clustered(nq, dim, 30, 32);
+  for (size_t ef : {16, 32, 64, 128}) {
+    const double float_recall = Recall(index, queries, nq, 10, ef);
+    index.EnableQuantized();
+    const double bounded = Recall(index, queries, nq, 10, ef);
+    index.SetRerank(1000, 0);  // every ef candidate
+    const double full = Recall(index, queries, nq, 10, ef);
+    index.SetRerank(HnswIndex::kDefaultRerankFactor, HnswIndex::kDefaultRerankExtra);
+    index.DisableQuantized();
+    EXPECT_GE(bounded, float_recall - 0.01) << "ef " << ef;
+    EXPECT_GE(bounded, full - 0.01) << "ef " << ef;
+  }
+}
+
+TEST_P(Sq8MetricTest, MinimalRerankStillReturnsKExactSortedResults) {
+  // Re-ranking only k candidates: results are the k best code-distance
+  // candidates, each with its exact float32 distance, sorted.
+  const size_t dim = 24, n = 3000, k = 10;
+  ThreadPool pool(2);
+  HnswIndex index(dim, GetParam(), HnswParams{12, 80, 4});
+  auto data = Clustered(n, dim, 10, 41);
+  index.AddBatch(data.data(), n, &pool);
+  index.EnableQuantized();
+  index.SetRerank(1, 0);
+  EXPECT_EQ(index.RerankCount(k, 64), k);
+  auto queries = Clustered(20, dim, 10, 42);
+  std::vector<Neighbor> approx;
+  for (size_t i = 0; i < 20; ++i) {
+    const float* q = queries.data() + i * dim;
+    index.Search(q, k, 64, nullptr, &approx);
+    ASSERT_EQ(approx.size(), k);
+    EXPECT_TRUE(std::is_sorted(approx.begin(), approx.end()));
+    for (const Neighbor& nb : approx)
+      EXPECT_NEAR(nb.distance, Distance(GetParam(), q, index.vector(nb.slot), dim),
+                  1e-4 * (1 + std::fabs(nb.distance)));
+  }
+}
+
 TEST_P(Sq8MetricTest, FilterBitmapRestrictsQuantizedResultsAndKeepsRecall) {
   const size_t dim = 16, n = 4000;
   ThreadPool pool(2);
@@ -331,6 +377,20 @@ TEST_P(Sq8MetricTest, DeletedSlotsAreNeverReturnedByQuantizedSearch) {
 
 INSTANTIATE_TEST_SUITE_P(AllMetrics, Sq8MetricTest,
                          ::testing::Values(Metric::kCosine, Metric::kEuclidean, Metric::kDot));
+
+TEST(HnswSq8, RerankCountIsBoundedByEfAndAtLeastK) {
+  HnswIndex index(8, Metric::kEuclidean, HnswParams{});
+  // Defaults: max(2k, k + 10), capped by max(ef, k).
+  EXPECT_EQ(index.RerankCount(10, 16), 16u);
+  EXPECT_EQ(index.RerankCount(10, 64), 20u);
+  EXPECT_EQ(index.RerankCount(3, 64), 13u);
+  EXPECT_EQ(index.RerankCount(50, 64), 64u);
+  EXPECT_EQ(index.RerankCount(100, 64), 100u);  // ef below k searches with ef = k
+  index.SetRerank(0, 0);                         // factor is at least 1
+  EXPECT_EQ(index.RerankCount(10, 64), 10u);
+  index.SetRerank(4, 0);
+  EXPECT_EQ(index.RerankCount(10, 64), 40u);
+}
 
 TEST(HnswSq8, UpdateVectorReencodesTheSlot) {
   const size_t dim = 8, n = 3000;

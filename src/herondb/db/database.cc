@@ -54,6 +54,11 @@ void Database::DisableQuantizedSearch() {
   quantized_search_.store(false, std::memory_order_release);
 }
 
+void Database::SetQuantizedRerank(uint32_t factor, uint32_t extra) {
+  std::unique_lock lk(mu_);
+  index_->SetRerank(factor, extra);
+}
+
 Database::~Database() = default;
 
 size_t Database::size() const {

@@ -451,12 +451,20 @@ void HnswIndex::Search(const float* query, size_t k, size_t ef, const SlotBitmap
   auto& scratch = TraversalScratch::Get();
   const float* q = PrepareQuery(query, &scratch.query);
   if (sq8_ && sq8_->trained()) {
-    // Walk with code distances, then re-rank the ef candidates exactly.
+    // Walk with code distances, then re-rank the best RerankCount(k, ef)
+    // candidates (out is sorted by code distance) exactly.
     sq8_->PrepareQuery(q, metric_ == Metric::kEuclidean, &scratch.sq8_query);
     const CodeSpace sp(*this, scratch.sq8_query);
     uint32_t cur = Greedy<false>(sp, entry_, max_level_, 1);
     SearchLayer<false>(sp, cur, std::max(ef, k), 0, allowed, true, kNone, out);
-    for (Neighbor& n : *out) n.distance = QueryDist(q, n.slot);
+    if (out->size() > RerankCount(k, ef)) out->resize(RerankCount(k, ef));
+    const FloatSpace exact(*this, q);
+    constexpr size_t kAhead = 4;  // rows prefetched ahead of the one scored
+    for (size_t i = 0; i < std::min(kAhead, out->size()); ++i) exact.Fetch((*out)[i].slot);
+    for (size_t i = 0; i < out->size(); ++i) {
+      if (i + kAhead < out->size()) exact.Fetch((*out)[i + kAhead].slot);
+      (*out)[i].distance = exact.Dist((*out)[i].slot);
+    }
     std::sort(out->begin(), out->end());
   } else {
     const FloatSpace sp(*this, q);
@@ -612,9 +620,18 @@ void HnswIndex::EnableQuantized() {
   q->Reserve(std::max(size(), locks_size_));
   if (size() > 0) q->Retrain(vectors_.data(), size(), RowScales());
   sq8_ = std::move(q);
+  vectors_.SetRandomAccess(true);
 }
 
-void HnswIndex::DisableQuantized() { sq8_.reset(); }
+void HnswIndex::DisableQuantized() {
+  sq8_.reset();
+  vectors_.SetRandomAccess(false);
+}
+
+void HnswIndex::SetRerank(uint32_t factor, uint32_t extra) {
+  rerank_factor_ = std::max<uint32_t>(factor, 1);
+  rerank_extra_ = extra;
+}
 
 void HnswIndex::RetrainQuantizer() {
   if (sq8_ && size() > 0) sq8_->Retrain(vectors_.data(), size(), RowScales());
@@ -625,6 +642,7 @@ void HnswIndex::RestoreQuantized(std::vector<float> mins, std::vector<float> sca
   auto q = std::make_unique<Sq8Quantizer>(dim());
   q->Restore(std::move(mins), std::move(scales), std::move(codes), size());
   sq8_ = std::move(q);
+  vectors_.SetRandomAccess(true);
 }
 
 }  // namespace herondb

@@ -14,9 +14,13 @@
 //   slots still guide the traversal.
 // - Quantized search (SQ8, optional): while enabled, every slot also has u8
 //   codes (Sq8Quantizer) kept current by AddBatch/UpdateVector; Search walks
-//   the graph with asymmetric code distances and re-ranks its final ef
-//   candidates with exact float32 distances, so reported distances are exact
-//   and only the candidate set can differ. Under cosine the codes hold the
+//   the graph with asymmetric code distances, then re-ranks only the best
+//   RerankCount(k, ef) of its ef candidates (by code distance) with exact
+//   float32 distances and returns the best k of those, so reported distances
+//   are exact and only the candidate set can differ. Bounding the re-rank
+//   bounds the float32 rows (pages of the vector block) a query touches;
+//   while quantized, the vector block is also hinted random-access
+//   (VectorStore::SetRandomAccess) so a cold row is read without read-ahead. Under cosine the codes hold the
 //   unit vectors x/|x|. Graph construction and
 //   ExactSearch always use float32. Ranges are trained on the rows present
 //   when enabled (or on the first batch of an empty index) and retrained by
@@ -25,6 +29,7 @@
 // - Knows nothing of ids, metadata or files.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -112,6 +117,18 @@ class HnswIndex {
   void EnableQuantized();
   void DisableQuantized();
   bool quantized() const { return sq8_ != nullptr; }
+  // Re-rank bound of quantized search: the best
+  //   min(ef', max(k * factor, k + extra))   (ef' = max(ef, k))
+  // code-distance candidates are re-scored exactly. The defaults keep
+  // recall@10 within 0.01 of float32 search at ef 16..128 on MiniLM 100k x
+  // 384 (benchmarks/results/sq8-minilm-100k.md). factor >= 1. Writer.
+  static constexpr uint32_t kDefaultRerankFactor = 2;
+  static constexpr uint32_t kDefaultRerankExtra = 10;
+  void SetRerank(uint32_t factor, uint32_t extra);
+  size_t RerankCount(size_t k, size_t ef) const {
+    const size_t bound = std::max(k * rerank_factor_, k + rerank_extra_);
+    return std::min(std::max(ef, k), bound);
+  }
   // Retrain when drift is detected only after this fraction of size() rows
   // were encoded since the last training (amortizes the full re-encode).
   static constexpr size_t kRetrainDivisor = 8;
@@ -196,6 +213,8 @@ class HnswIndex {
   size_t locks_size_ = 0;
   std::mutex entry_mu_;
   std::unique_ptr<Sq8Quantizer> sq8_;  // null: quantized search off
+  uint32_t rerank_factor_ = kDefaultRerankFactor;
+  uint32_t rerank_extra_ = kDefaultRerankExtra;
 };
 
 }  // namespace herondb
