@@ -20,9 +20,9 @@
 //   are exact and only the candidate set can differ. Bounding the re-rank
 //   bounds the float32 rows (pages of the vector block) a query touches;
 //   while quantized, the vector block is also hinted random-access
-//   (VectorStore::SetRandomAccess) so a cold row is read without read-ahead. Under cosine the codes hold the
-//   unit vectors x/|x|. Graph construction and
-//   ExactSearch always use float32. Ranges are trained on the rows present
+//   (VectorStore::SetRandomAccess) so a cold row is read without
+//   read-ahead. Under cosine the codes hold the unit vectors x/|x|. Graph
+//   construction and ExactSearch always use float32. Ranges are trained on the rows present
 //   when enabled (or on the first batch of an empty index) and retrained by
 //   AddBatch/UpdateVector when the quantizer reports drift (stale()), at most
 //   once per size()/kRetrainDivisor encoded rows.
