@@ -386,7 +386,7 @@ TEST(HnswSq8, RerankCountIsBoundedByEfAndAtLeastK) {
   EXPECT_EQ(index.RerankCount(3, 64), 13u);
   EXPECT_EQ(index.RerankCount(50, 64), 64u);
   EXPECT_EQ(index.RerankCount(100, 64), 100u);  // ef below k searches with ef = k
-  index.SetRerank(0, 0);                         // factor is at least 1
+  index.SetRerank(0, 0);                        // factor is at least 1
   EXPECT_EQ(index.RerankCount(10, 64), 10u);
   index.SetRerank(4, 0);
   EXPECT_EQ(index.RerankCount(10, 64), 40u);
