@@ -153,19 +153,35 @@ void Sq8Quantizer::PrepareQuery(const float* q, bool l2, Sq8Query* out) const {
   // sum|w16| <= asum / alpha + dim / 2 (see kernels/sq8.h).
   const double budget =
       static_cast<double>(INT32_MAX) / 255.0 - static_cast<double>(dim_) / 2.0 - 1.0;
-  const double alpha = std::max(amax / 32767.0, asum / budget);
+  // The split (u8 x s8) kernel takes weights of at most 16383 in magnitude.
+  const bool split = kernels_->dot_u8_s8x2 != nullptr;
+  const double wmax = split ? 16383.0 : 32767.0;
+  out->split = split;
+  const double alpha = std::max(amax / wmax, asum / budget);
   out->alpha = static_cast<float>(alpha);
   out->bias = l2 ? 0.0f : static_cast<float>(constant);
   out->qnorm2 = l2 ? static_cast<float>(constant) : 0.0f;
   if (!(alpha > 0.0) || !std::isfinite(alpha)) {
     std::fill(out->w.begin(), out->w.end(), int16_t{0});
     out->alpha = 0.0f;
+  } else {
+    for (size_t d = 0; d < dim_; ++d) {
+      const double base = l2 ? static_cast<double>(q[d]) - mins_[d] : static_cast<double>(q[d]);
+      const double r = std::nearbyint(base * scales_[d] / alpha);
+      out->w[d] = static_cast<int16_t>(std::clamp(r, -wmax, wmax));
+    }
+  }
+  if (!split) {
+    out->hi.clear();
+    out->lo.clear();
     return;
   }
+  out->hi.resize(dim_);
+  out->lo.resize(dim_);
   for (size_t d = 0; d < dim_; ++d) {
-    const double base = l2 ? static_cast<double>(q[d]) - mins_[d] : static_cast<double>(q[d]);
-    const double r = std::nearbyint(base * scales_[d] / alpha);
-    out->w[d] = static_cast<int16_t>(std::clamp(r, -32767.0, 32767.0));
+    const int w = out->w[d];
+    out->hi[d] = static_cast<int8_t>(w >> 7);  // floor(w / 128), in [-128, 127]
+    out->lo[d] = static_cast<int8_t>(w & 127);
   }
 }
 

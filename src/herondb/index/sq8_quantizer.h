@@ -23,7 +23,8 @@
 //   clamped, i.e. the ranges no longer fit the data. Retrain() re-learns the
 //   ranges from the given rows and re-encodes all of them.
 // - Scoring (see kernels/sq8.h for the derivation): PrepareQuery() turns a
-//   float query into int16 weights once; Score() then returns, from a row's
+//   float query into int16 weights once (with a VNNI kernel, 15-bit weights
+//   also split into two byte planes for the u8 x s8 kernel); Score() then returns, from a row's
 //   codes and one per-row correction term (|x~ - min|^2, kept beside the
 //   block and recomputed from codes on Restore()), either the inner product
 //   q . x~ or the squared distance |q - x~|^2, where x~ is the decoded row.
@@ -76,6 +77,10 @@ class CodeStore {
 // metric-independent constant terms.
 struct Sq8Query {
   std::vector<int16_t> w;  // dim weights; real weight ~ alpha * w[d]
+  // With a dot_u8_s8x2 kernel (split == true): w[d] = 128 * hi[d] + lo[d],
+  // lo in [0, 127], and |w[d]| <= 16383; otherwise empty.
+  std::vector<int8_t> hi, lo;
+  bool split = false;
   float alpha = 0.0f;
   float bias = 0.0f;    // inner product: sum q_d min_d
   float qnorm2 = 0.0f;  // squared L2: |q - min|^2
@@ -126,7 +131,9 @@ class Sq8Quantizer {
 
   void PrepareQuery(const float* q, bool l2, Sq8Query* out) const;
   float Score(const Sq8Query& q, uint32_t slot) const {
-    const int32_t dot = kernels_->dot_u8_i16(codes_.row(slot), q.w.data(), dim_);
+    const int32_t dot =
+        q.split ? kernels_->dot_u8_s8x2(codes_.row(slot), q.hi.data(), q.lo.data(), dim_)
+                : kernels_->dot_u8_i16(codes_.row(slot), q.w.data(), dim_);
     const float ip = q.alpha * static_cast<float>(dot);
     return q.l2 ? q.qnorm2 - 2.0f * ip + norms_[slot] : q.bias + ip;
   }
