@@ -273,11 +273,20 @@ def memory_child(args) -> dict:
         db.enable_quantized_search()  # no-op: the codes were restored from the snapshot
     st = db.stats()
     vec_bytes, code_bytes = st["memory_vectors_bytes"], st["memory_quantized_bytes"]
+    if args.memory_child == "sq8":
+        f, e = (int(x) for x in args.memory_rerank.split(","))
+        db._set_quantized_rerank(f if f > 0 else 100000, e)
+    snap_str = str(snap)
+    if args.memory_advice_normal:
+        # Undo the library's MADV_RANDOM hint on the vector block (to show
+        # what read-ahead around each re-rank fault would cost).
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        m = max((m for m in smaps_by_mapping() if m["path"] == snap_str),
+                key=lambda m: m["end"] - m["start"])
+        libc.madvise(ctypes.c_void_p(m["start"]), ctypes.c_size_t(m["end"] - m["start"]), 0)
     fd = os.open(snap, os.O_RDONLY)
     os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
     os.close(fd)
-
-    snap_str = str(snap)
 
     def blocks() -> dict:
         maps = sorted((m for m in smaps_by_mapping() if m["path"] == snap_str),
@@ -303,8 +312,8 @@ def memory_child(args) -> dict:
     for i, q in enumerate(queries):
         got = [int(h.id) for h in db.search(q, k=10, ef_search=ef)]
         hits += len(set(got) & set(gt[i].tolist()))
-        if i + 1 == 100:
-            snaps["after_100"] = blocks()
+        if i + 1 in (100, 250, 500) and i + 1 < len(queries):
+            snaps[f"after_{i + 1}"] = blocks()
     snaps[f"after_{len(queries)}"] = blocks()
     out = {"mode": args.memory_child, "ef": ef, "queries": len(queries),
            "recall": hits / (10 * len(queries)), "vector_bytes": vec_bytes,
@@ -319,14 +328,19 @@ def bench_memory(args) -> dict:
     for mode in ("f32", "sq8"):
         cmd = [sys.executable, __file__, "--db", args.db, "--memory-child", mode,
                "--memory-ef", str(args.memory_ef), "--queries", str(args.queries),
-               "--metric", args.metric]
+               "--metric", args.metric, "--memory-rerank", args.memory_rerank]
+        if args.memory_advice_normal:
+            cmd.append("--memory-advice-normal")
         if args.data:
             cmd += ["--data", args.data]
         out = subprocess.run(cmd, check=True, capture_output=True, text=True)
         results[mode] = json.loads(out.stdout)
     mib = 1 / 2**20
-    print(f"\nMemory after queries at ef={args.memory_ef} (fresh process per mode, snapshot "
-          "pages evicted with POSIX_FADV_DONTNEED after open)\n")
+    print(f"\nMemory after queries at ef={args.memory_ef}, sq8 re-rank {args.memory_rerank}"
+          f"{', MADV_NORMAL' if args.memory_advice_normal else ''} (fresh process per mode, "
+          "snapshot pages evicted with POSIX_FADV_DONTNEED after open)\n")
+    for mode, r in results.items():
+        print(f"{mode}: recall@10 {r['recall']:.4f}, graph {r['graph_bytes'] / 2**20:.1f} MiB")
     print("| mode | after | float block Rss MiB | code block Rss MiB | anon Rss MiB | "
           "process Rss MiB | float block cached MiB |")
     print("|---|---|---:|---:|---:|---:|---:|")
@@ -376,6 +390,10 @@ def main() -> None:
     p.add_argument("--json", help="write the rows (and memory results) here")
     p.add_argument("--memory", action="store_true", help="measure resident memory instead")
     p.add_argument("--memory-ef", type=int, default=64)
+    p.add_argument("--memory-rerank", default="2,10",
+                   help="re-rank bound F,E of the sq8 child (default: the library's)")
+    p.add_argument("--memory-advice-normal", action="store_true",
+                   help="madvise(MADV_NORMAL) the vector block (undo the random-access hint)")
     p.add_argument("--memory-child", choices=("f32", "sq8"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.memory_child:
