@@ -7,16 +7,16 @@ Speed and recall (default mode)
     exists), so every measurement runs on the same graph. For every ef_search
     in the sweep, ``--rounds`` rounds each time float32 search (quantized
     search off) and quantized search (SQ8 codes for the traversal, exact
-    float32 re-ranking of the best ``min(ef, max(2k, k+10))`` code-distance
-    candidates) over the whole query set, one query per Python call on one
+    float32 re-ranking of the code-distance candidates within 3 estimated
+    error sds of the k-th, at least k+2) over the whole query set, one query per Python call on one
     thread, alternating which mode goes first; the table reports the median
     QPS of the rounds and the ratio of the medians. Recall@10 is against the
     exact ground truth (deterministic, so one pass). faiss ``IndexHNSWSQ``
     (QT_8bit, same M and efConstruction, same efSearch, one thread; no
     re-ranking, its distances are the quantized ones) runs in the same
-    process when ``import faiss`` works. ``--rerank F,E[;F,E...]`` adds
-    quantized rows with other re-rank bounds (max(k*F, k+E)); ``F=0`` means
-    "re-rank every ef candidate".
+    process when ``import faiss`` works. ``--rerank S,E[;S,E...]`` adds
+    quantized rows with other re-rank bounds (S sds, floor k+E); ``S<0``
+    means "re-rank every ef candidate".
 
 Memory (``--memory``)
     Runs one fresh child process per mode (``f32``: the database opened and
@@ -134,7 +134,7 @@ def recall_of(results: list, gt: np.ndarray) -> float:
 
 def bench_speed(args, base, queries, gt, efs) -> list[dict]:
     db = open_or_build(args, base)
-    reranks = [tuple(int(x) for x in r.split(",")) for r in args.rerank.split(";") if r]
+    reranks = [tuple(float(x) for x in r.split(",")) for r in args.rerank.split(";") if r]
     # Warm everything (float block, codes, graph) so no round pays first faults.
     db.enable_quantized_search()
     db.disable_quantized_search()
@@ -146,8 +146,8 @@ def bench_speed(args, base, queries, gt, efs) -> list[dict]:
     def set_mode(quantized: bool, rerank: Optional[tuple] = None) -> None:
         if quantized:
             db.enable_quantized_search()
-            f, e = rerank if rerank else (2, 10)
-            db._set_quantized_rerank(f if f > 0 else 100000, e)
+            s_, e = rerank if rerank else (3.0, 2)
+            db._set_quantized_rerank(s_ if s_ >= 0 else 1e30, int(e))
         else:
             db.disable_quantized_search()
 
@@ -177,7 +177,7 @@ def bench_speed(args, base, queries, gt, efs) -> list[dict]:
         for rr in reranks:
             set_mode(True, rr)
             res, rate = run_queries(herondb_search(ef), queries)
-            rows.append({"system": f"herondb-sq8-rerank{rr[0]},{rr[1]}", "ef": ef,
+            rows.append({"system": f"herondb-sq8-rerank{rr[0]:g},{rr[1]:g}", "ef": ef,
                          "recall": recall_of(res, gt), "qps": rate})
             log(f"    rerank {rr}: recall {rows[-1]['recall']:.4f} qps {rate:,.0f} (one pass)")
     db.close()
@@ -274,8 +274,8 @@ def memory_child(args) -> dict:
     st = db.stats()
     vec_bytes, code_bytes = st["memory_vectors_bytes"], st["memory_quantized_bytes"]
     if args.memory_child == "sq8":
-        f, e = (int(x) for x in args.memory_rerank.split(","))
-        db._set_quantized_rerank(f if f > 0 else 100000, e)
+        s_, e = (float(x) for x in args.memory_rerank.split(","))
+        db._set_quantized_rerank(s_ if s_ >= 0 else 1e30, int(e))
     snap_str = str(snap)
     if args.memory_advice_normal:
         # Undo the library's MADV_RANDOM hint on the vector block (to show
@@ -382,7 +382,7 @@ def main() -> None:
     p.add_argument("--queries", type=int, default=1000)
     p.add_argument("--efs", default="16,32,64,128")
     p.add_argument("--rounds", type=int, default=5)
-    p.add_argument("--rerank", default="", help="extra re-rank bounds 'F,E;F,E' (F=0: all ef)")
+    p.add_argument("--rerank", default="", help="extra re-rank bounds 'S,E;S,E' (S<0: all ef)")
     p.add_argument("--m", type=int, default=16)
     p.add_argument("--ef-construction", type=int, default=200)
     p.add_argument("--build-threads", type=int, default=2, help="faiss build threads")
@@ -390,8 +390,8 @@ def main() -> None:
     p.add_argument("--json", help="write the rows (and memory results) here")
     p.add_argument("--memory", action="store_true", help="measure resident memory instead")
     p.add_argument("--memory-ef", type=int, default=64)
-    p.add_argument("--memory-rerank", default="2,10",
-                   help="re-rank bound F,E of the sq8 child (default: the library's)")
+    p.add_argument("--memory-rerank", default="3,2",
+                   help="re-rank bound S,E of the sq8 child (default: the library's)")
     p.add_argument("--memory-advice-normal", action="store_true",
                    help="madvise(MADV_NORMAL) the vector block (undo the random-access hint)")
     p.add_argument("--memory-child", choices=("f32", "sq8"), help=argparse.SUPPRESS)

@@ -481,13 +481,13 @@ NB_MODULE(_core, m) {
           "Disable quantized search and use full-precision vectors (frees the codes).")
       .def(
           "_set_quantized_rerank",
-          [](PyDatabase& d, uint32_t factor, uint32_t extra) {
+          [](PyDatabase& d, float sigmas, uint32_t extra) {
             auto db = d.db();
             nb::gil_scoped_release nogil;
-            db->SetQuantizedRerank(factor, extra);
+            db->SetQuantizedRerank(sigmas, extra);
           },
-          "factor"_a, "extra"_a,
-          "Internal (benchmarks): quantized search re-ranks the best\n"
-          "min(ef, max(k * factor, k + extra)) code-distance candidates exactly.")
+          "sigmas"_a, "extra"_a,
+          "Internal (benchmarks): quantized search re-ranks the code-distance candidates\n"
+          "within sigmas estimated error sds of the k-th, at least k + extra, at most ef.")
       .def("_verify", [](PyDatabase& d) { return d.db()->Verify(); });
 }

@@ -232,3 +232,53 @@ def test_enable_on_an_empty_database_then_grow_past_brute_force(make_db):
     assert hits[0].id == "v123"
     assert hits[0].distance == pytest.approx(0.0, abs=1e-5)
     assert db._verify() == ""
+
+
+# --- bounded re-rank -------------------------------------------------------------------
+
+
+def test_bounded_rerank_recall_is_within_001_of_reranking_every_candidate(qdb):
+    # Quantized search re-ranks only the code-distance candidates within 3
+    # estimated error sds of the k-th (at least k + 2; HnswIndex::RerankCount);
+    # re-ranking all ef of them (the private _set_quantized_rerank hook, for
+    # benchmarks) must not find noticeably more.
+    metric, db, data, queries = qdb
+    for ef in (32, 64, 128):
+        bounded = _recall(metric, db, data, queries, ef)
+        db._set_quantized_rerank(1e30, 0)
+        try:
+            full = _recall(metric, db, data, queries, ef)
+        finally:
+            db._set_quantized_rerank(3.0, 2)
+        assert bounded >= full - 0.01, (ef, bounded, full)
+
+
+@pytest.mark.parametrize("k", [1, 10, 40])
+def test_bounded_rerank_returns_k_exact_sorted_distances(qdb, k):
+    metric, db, data, queries = qdb
+    for sigmas, extra in ((0.0, 0), (3.0, 2)):
+        db._set_quantized_rerank(sigmas, extra)
+        try:
+            for q in queries[:10]:
+                hits = db.search(q, k=k, ef_search=64)
+                assert len(hits) == k
+                assert len({h.id for h in hits}) == k
+                _assert_exact(metric, hits, q, data)
+        finally:
+            db._set_quantized_rerank(3.0, 2)
+
+
+def test_bounded_rerank_results_are_the_exact_order_of_the_reranked_candidates(qdb):
+    # With a re-rank of exactly k the reported ids are a set found by code
+    # distance, but their order and distances come from float32 alone.
+    metric, db, data, queries = qdb
+    db._set_quantized_rerank(0.0, 0)
+    try:
+        for q in queries[:10]:
+            hits = db.search(q, k=10, ef_search=64)
+            ref = ref_distances(metric, q, data)
+            ids = [int(h.id[1:]) for h in hits]
+            assert ids == sorted(ids, key=lambda i: (ref[i], i)) or np.allclose(
+                sorted(ref[ids]), [h.distance for h in hits], rtol=1e-4, atol=1e-4)
+    finally:
+        db._set_quantized_rerank(3.0, 2)

@@ -54,9 +54,9 @@ void Database::DisableQuantizedSearch() {
   quantized_search_.store(false, std::memory_order_release);
 }
 
-void Database::SetQuantizedRerank(uint32_t factor, uint32_t extra) {
+void Database::SetQuantizedRerank(float sigmas, uint32_t extra) {
   std::unique_lock lk(mu_);
-  index_->SetRerank(factor, extra);
+  index_->SetRerank(sigmas, extra);
 }
 
 Database::~Database() = default;

@@ -207,7 +207,7 @@ class Database {
   void DisableQuantizedSearch();
   // How many code-distance candidates quantized search re-ranks exactly
   // (HnswIndex::SetRerank; not persisted, for tuning and benchmarks).
-  void SetQuantizedRerank(uint32_t factor, uint32_t extra);
+  void SetQuantizedRerank(float sigmas, uint32_t extra);
   bool quantized_search() const { return quantized_search_.load(std::memory_order_acquire); }
 
   // Validates one vector for this database; `what` names it in messages.

@@ -35,6 +35,8 @@
 //   exclusive access (HnswIndex serializes writers against searches).
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -85,6 +87,8 @@ struct Sq8Query {
   float bias = 0.0f;    // inner product: sum q_d min_d
   float qnorm2 = 0.0f;  // squared L2: |q - min|^2
   bool l2 = false;      // Score() gives |q - x~|^2 (true) or q . x~ (false)
+  // ErrorSd() terms: inner product: the sd itself; L2: per sqrt(distance).
+  float err_sd = 0.0f;
 };
 
 class Sq8Quantizer {
@@ -138,6 +142,17 @@ class Sq8Quantizer {
     return q.l2 ? q.qnorm2 - 2.0f * ip + norms_[slot] : q.bias + ip;
   }
   const uint8_t* code(uint32_t slot) const { return codes_.row(slot); }
+  // Estimated standard deviation of the difference between the Score()
+  // errors (against the original rows) of two rows whose score is about
+  // `score`: each dimension's rounding error is taken as independent and
+  // uniform over +-scale_d / 2 (variance scale_d^2 / 12). Inner product:
+  // sqrt(2 * sum_d (q_d scale_d)^2 / 12). Squared L2: the error is about
+  // -2 (q - x) . e, whose sd is taken as 2 sqrt(score * mean_d scale_d^2 / 12),
+  // times sqrt(2) for the difference. An estimate for ranking margins, not
+  // a bound.
+  float ErrorSd(const Sq8Query& q, float score) const {
+    return q.l2 ? q.err_sd * std::sqrt(std::max(score, 0.0f)) : q.err_sd;
+  }
 
   // Code block plus per-row correction terms.
   size_t MemoryBytes() const { return codes_.bytes() + norms_.size() * sizeof(float); }
@@ -159,6 +174,7 @@ class Sq8Quantizer {
   std::vector<float> mins_, maxs_, scales_, inv_scales_;
   CodeStore codes_;
   std::vector<float> norms_;  // per row: |x~ - min|^2
+  float mean_scale2_ = 0.0f;  // mean_d scale_d^2 (ErrorSd for L2)
   size_t rows_since_training_ = 0;
   size_t clamped_since_training_ = 0;
 };
