@@ -22,10 +22,10 @@
 //   while quantized, the vector block is also hinted random-access
 //   (VectorStore::SetRandomAccess) so a cold row is read without
 //   read-ahead. Under cosine the codes hold the unit vectors x/|x|. Graph
-//   construction and ExactSearch always use float32. Ranges are trained on the rows present
-//   when enabled (or on the first batch of an empty index) and retrained by
-//   AddBatch/UpdateVector when the quantizer reports drift (stale()), at most
-//   once per size()/kRetrainDivisor encoded rows.
+//   construction and ExactSearch always use float32. Ranges are trained on
+//   the rows present when enabled (or on the first batch of an empty index)
+//   and retrained by AddBatch/UpdateVector when the quantizer reports drift
+//   (stale()), at most once per size()/kRetrainDivisor encoded rows.
 // - Knows nothing of ids, metadata or files.
 #pragma once
 
