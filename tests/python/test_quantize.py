@@ -5,6 +5,8 @@ that stay exact against a numpy reference."""
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -268,17 +270,42 @@ def test_bounded_rerank_returns_k_exact_sorted_distances(qdb, k):
             db._set_quantized_rerank(3.0, 2)
 
 
-def test_bounded_rerank_results_are_the_exact_order_of_the_reranked_candidates(qdb):
-    # With a re-rank of exactly k the reported ids are a set found by code
-    # distance, but their order and distances come from float32 alone.
-    metric, db, data, queries = qdb
-    db._set_quantized_rerank(0.0, 0)
+
+def _vector_block_vmflags(snapshot_dir):
+    """VmFlags of the largest mapping of the database's snapshot file (the
+    float32 vector block), from /proc/self/smaps."""
+    best, flags, cur = -1, None, None
+    with open("/proc/self/smaps") as f:
+        for line in f:
+            head = line.split()
+            if head and "-" in head[0] and not head[0].endswith(":") and len(head) >= 5:
+                lo, hi = (int(x, 16) for x in head[0].split("-"))
+                path = head[5] if len(head) > 5 else ""
+                cur = hi - lo if path.startswith(str(snapshot_dir)) else None
+            elif head and head[0] == "VmFlags:" and cur is not None and cur > best:
+                best, flags = cur, set(head[1:])
+    return flags
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/smaps")
+def test_vector_block_is_hinted_random_access_only_while_quantized(tmp_path):
+    # A re-rank reads a few rows per query: while quantized, the mapped float32
+    # block is madvise(MADV_RANDOM) ("rr") so a cold row costs one page, not
+    # a read-ahead window.
+    rng = np.random.default_rng(5)
+    data = rng.normal(size=(3000, 64)).astype(np.float32)
+    path = tmp_path / "db"
+    with herondb.Database(str(path), dim=64, quantize=True) as db:
+        db.add_many([str(i) for i in range(len(data))], data)
+    db = herondb.Database(str(path))
     try:
-        for q in queries[:10]:
-            hits = db.search(q, k=10, ef_search=64)
-            ref = ref_distances(metric, q, data)
-            ids = [int(h.id[1:]) for h in hits]
-            assert ids == sorted(ids, key=lambda i: (ref[i], i)) or np.allclose(
-                sorted(ref[ids]), [h.distance for h in hits], rtol=1e-4, atol=1e-4)
+        flags = _vector_block_vmflags(path)
+        assert flags is not None
+        assert "rr" in flags
+        db.disable_quantized_search()
+        assert "rr" not in _vector_block_vmflags(path)
+        db.enable_quantized_search()
+        assert "rr" in _vector_block_vmflags(path)
+        assert len(db.search(data[0], k=5)) == 5
     finally:
-        db._set_quantized_rerank(3.0, 2)
+        db.close()
