@@ -2,7 +2,11 @@
 // saved database (no Python in the loop): the counterpart of
 // benchmarks/bench_sq8.py's speed mode.
 //
-// Build: cmake -DHERONDB_BUILD_BENCH=ON ... && cmake --build <dir> --target sq8_search_loop
+// Build: cmake -DHERONDB_BUILD_BENCHMARKS=ON (builds every benchmarks/cpp/*.cc;
+// the option comes with main's CMakeLists), or by hand from a build folder B:
+//   g++ -O2 -std=c++20 -Isrc benchmarks/cpp/sq8_search_loop.cc B/libherondb_db.a
+//       B/libherondb_index.a B/libherondb_meta.a B/libherondb_storage.a
+//       B/libherondb_kernels.a -lpthread -o sq8_search_loop
 // Usage: sq8_search_loop DB_DIR QUERIES.npy GT.npy [rounds=5] [efs=16,32,64,128]
 //   QUERIES.npy: float32 (nq, dim); GT.npy: int32 or int64 (nq, >=10) ids,
 //   the database's ids being the decimal row numbers (as bench_sq8.py
