@@ -479,5 +479,15 @@ NB_MODULE(_core, m) {
             db->DisableQuantizedSearch();
           },
           "Disable quantized search and use full-precision vectors (frees the codes).")
+      .def(
+          "_set_quantized_rerank",
+          [](PyDatabase& d, float sigmas, uint32_t extra) {
+            auto db = d.db();
+            nb::gil_scoped_release nogil;
+            db->SetQuantizedRerank(sigmas, extra);
+          },
+          "sigmas"_a, "extra"_a,
+          "Internal (benchmarks): quantized search re-ranks the code-distance candidates\n"
+          "within sigmas estimated error sds of the k-th, at least k + extra, at most ef.")
       .def("_verify", [](PyDatabase& d) { return d.db()->Verify(); });
 }

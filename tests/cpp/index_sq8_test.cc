@@ -2,8 +2,8 @@
 // quantized search of HnswIndex: code round trips and clamping, drift
 // detection and retraining, query scoring against the decoded vectors,
 // restoring saved codes, and quantized HNSW search (recall next to float32 at
-// the same ef for every metric, exact reported distances, filters, deletes,
-// updates, enable/disable, memory stats).
+// the same ef for every metric, the bounded re-rank, exact reported
+// distances, filters, deletes, updates, enable/disable, memory stats).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -287,6 +287,52 @@ TEST_P(Sq8MetricTest, ReportedDistancesAreTheExactFloat32Distances) {
   }
 }
 
+TEST_P(Sq8MetricTest, BoundedRerankKeepsRecallWithin001OfFloat32AtEveryEf) {
+  // The default re-rank bound (candidates within 3 error sds of the k-th code
+  // distance, at least k + 2) against float32 search and against re-ranking
+  // all ef candidates.
+  const size_t dim = 64, n = 6000, nq = 200;
+  ThreadPool pool(2);
+  HnswIndex index(dim, GetParam(), HnswParams{16, 100, 3});
+  auto data = Clustered(n, dim, 30, 31);
+  index.AddBatch(data.data(), n, &pool);
+  auto queries = Clustered(nq, dim, 30, 32);
+  for (size_t ef : {16, 32, 64, 128}) {
+    const double float_recall = Recall(index, queries, nq, 10, ef);
+    index.EnableQuantized();
+    const double bounded = Recall(index, queries, nq, 10, ef);
+    index.SetRerank(1e30f, 0);  // every ef candidate
+    const double full = Recall(index, queries, nq, 10, ef);
+    index.SetRerank(HnswIndex::kDefaultRerankSigmas, HnswIndex::kDefaultRerankExtra);
+    index.DisableQuantized();
+    EXPECT_GE(bounded, float_recall - 0.01) << "ef " << ef;
+    EXPECT_GE(bounded, full - 0.01) << "ef " << ef;
+  }
+}
+
+TEST_P(Sq8MetricTest, MinimalRerankStillReturnsKExactSortedResults) {
+  // Re-ranking only k candidates: results are the k best code-distance
+  // candidates, each with its exact float32 distance, sorted.
+  const size_t dim = 24, n = 3000, k = 10;
+  ThreadPool pool(2);
+  HnswIndex index(dim, GetParam(), HnswParams{12, 80, 4});
+  auto data = Clustered(n, dim, 10, 41);
+  index.AddBatch(data.data(), n, &pool);
+  index.EnableQuantized();
+  index.SetRerank(0.0f, 0);
+  auto queries = Clustered(20, dim, 10, 42);
+  std::vector<Neighbor> approx;
+  for (size_t i = 0; i < 20; ++i) {
+    const float* q = queries.data() + i * dim;
+    index.Search(q, k, 64, nullptr, &approx);
+    ASSERT_EQ(approx.size(), k);
+    EXPECT_TRUE(std::is_sorted(approx.begin(), approx.end()));
+    for (const Neighbor& nb : approx)
+      EXPECT_NEAR(nb.distance, Distance(GetParam(), q, index.vector(nb.slot), dim),
+                  1e-4 * (1 + std::fabs(nb.distance)));
+  }
+}
+
 TEST_P(Sq8MetricTest, FilterBitmapRestrictsQuantizedResultsAndKeepsRecall) {
   const size_t dim = 16, n = 4000;
   ThreadPool pool(2);
@@ -331,6 +377,53 @@ TEST_P(Sq8MetricTest, DeletedSlotsAreNeverReturnedByQuantizedSearch) {
 
 INSTANTIATE_TEST_SUITE_P(AllMetrics, Sq8MetricTest,
                          ::testing::Values(Metric::kCosine, Metric::kEuclidean, Metric::kDot));
+
+TEST_P(Sq8MetricTest, RerankCountTakesTheCandidatesWithinTheErrorMarginOfTheKth) {
+  const size_t dim = 16, n = 500;
+  HnswIndex index(dim, GetParam(), HnswParams{8, 40, 6});
+  auto data = Clustered(n, dim, 5, 51);
+  index.AddBatch(data.data(), n, nullptr);
+  index.EnableQuantized();
+  Sq8Query q;
+  index.quantizer()->PrepareQuery(data.data(), GetParam() == Metric::kEuclidean, &q);
+  const float ck = 0.5f;
+  const float sd = index.quantizer()->ErrorSd(q, ck);
+  ASSERT_GT(sd, 0.0f);
+  // 10 candidates at or below ck, then 30 spaced by sd / 2 above it.
+  std::vector<Neighbor> cands;
+  for (uint32_t i = 0; i < 10; ++i) cands.push_back({ck - 0.01f * static_cast<float>(9 - i), i});
+  for (uint32_t i = 1; i <= 30; ++i)
+    cands.push_back({ck + 0.5f * sd * static_cast<float>(i) * 1.0001f, 10 + i});
+  index.SetRerank(0.0f, 0);
+  EXPECT_EQ(index.RerankCount(cands, 10, q), 10u);  // exactly k
+  index.SetRerank(0.0f, 4);
+  EXPECT_EQ(index.RerankCount(cands, 10, q), 14u);  // the floor k + extra
+  index.SetRerank(3.0f, 0);
+  EXPECT_EQ(index.RerankCount(cands, 10, q), 15u);  // within 3 sd: 5 more
+  index.SetRerank(3.0f, 8);
+  EXPECT_EQ(index.RerankCount(cands, 10, q), 18u);  // the floor wins
+  index.SetRerank(1e30f, 0);
+  EXPECT_EQ(index.RerankCount(cands, 10, q), 40u);  // every candidate
+  index.SetRerank(3.0f, 0);
+  EXPECT_EQ(index.RerankCount(cands, 50, q), 40u);  // fewer candidates than k
+  std::vector<Neighbor> few(cands.begin(), cands.begin() + 11);
+  EXPECT_EQ(index.RerankCount(few, 10, q), 11u);
+}
+
+TEST(HnswSq8, ErrorSdGrowsWithTheQuantizationStepAndForL2WithDistance) {
+  const size_t dim = 32, n = 200;
+  auto narrow = Uniform(n, dim, -1.0f, 1.0f, 61);
+  auto wide = narrow;
+  for (float& x : wide) x *= 10.0f;
+  Sq8Quantizer a = Filled(narrow, n, dim), b = Filled(wide, n, dim);
+  Sq8Query qa, qb;
+  a.PrepareQuery(narrow.data(), false, &qa);
+  b.PrepareQuery(narrow.data(), false, &qb);
+  EXPECT_NEAR(b.ErrorSd(qb, 0.0f), 10.0f * a.ErrorSd(qa, 0.0f), 1e-3f * b.ErrorSd(qb, 0.0f));
+  a.PrepareQuery(narrow.data(), true, &qa);
+  EXPECT_EQ(a.ErrorSd(qa, 0.0f), 0.0f);
+  EXPECT_NEAR(a.ErrorSd(qa, 4.0f), 2.0f * a.ErrorSd(qa, 1.0f), 1e-6f);
+}
 
 TEST(HnswSq8, UpdateVectorReencodesTheSlot) {
   const size_t dim = 8, n = 3000;

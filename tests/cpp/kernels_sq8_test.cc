@@ -2,9 +2,11 @@
 // machine supports must return the exact integer sum code . w (checked
 // against a double-precision reference) on the standard dims, on every dim up
 // to 130 with exactly-sized unaligned buffers (ASan catches any read past
-// dim), and at the extremes of the overflow bound; plus dispatch and names.
+// dim), and at the extremes of the overflow bound; the same for the
+// split-weight (u8 x s8) kernel where the ISA has one; plus dispatch and names.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <random>
@@ -102,6 +104,82 @@ TEST(KernelsSq8, ZeroCodesOrWeightsGiveZero) {
     EXPECT_EQ(k->dot_u8_i16(zeros_c.data(), w.data(), 384), 0) << Sq8IsaName(isa);
     EXPECT_EQ(k->dot_u8_i16(ones_c.data(), zeros_w.data(), 384), 0) << Sq8IsaName(isa);
   }
+}
+
+// Splits int16 weights (|w| <= 16383) into the byte planes of dot_u8_s8x2.
+void Split(const int16_t* w, size_t dim, int8_t* hi, int8_t* lo) {
+  for (size_t i = 0; i < dim; ++i) {
+    hi[i] = static_cast<int8_t>(w[i] >> 7);
+    lo[i] = static_cast<int8_t>(w[i] & 127);
+  }
+}
+
+TEST(KernelsSq8, SplitWeightKernelIsExactOnEveryDimUpTo200AndTheStandardDims) {
+  std::mt19937 rng(11);
+  std::vector<size_t> dims;
+  for (size_t d = 0; d <= 200; ++d) dims.push_back(d);
+  dims.insert(dims.end(), std::begin(kDims), std::end(kDims));
+  size_t checked = 0;
+  for (Sq8Isa isa : SupportedSq8Isas()) {
+    const Sq8Kernels* k = Sq8ForIsa(isa);
+    if (k->dot_u8_s8x2 == nullptr) continue;
+    for (size_t dim : dims) {
+      for (size_t off : {0, 1}) {
+        // Exactly-sized buffers (ASan catches reads past dim).
+        const int16_t wmax = std::min<int16_t>(MaxWeight(dim), 16383);
+        std::uniform_int_distribution<int> c(0, 255), w(-wmax, wmax);
+        std::vector<uint8_t> codes(dim + off);
+        std::vector<int16_t> weights(dim + off);
+        std::vector<int8_t> hi(dim + off), lo(dim + off);
+        for (auto& x : codes) x = static_cast<uint8_t>(c(rng));
+        for (auto& x : weights) x = static_cast<int16_t>(w(rng));
+        Split(weights.data() + off, dim, hi.data() + off, lo.data() + off);
+        EXPECT_EQ(static_cast<double>(
+                      k->dot_u8_s8x2(codes.data() + off, hi.data() + off, lo.data() + off, dim)),
+                  Reference(codes.data() + off, weights.data() + off, dim))
+            << Sq8IsaName(isa) << " dim " << dim;
+        ++checked;
+      }
+    }
+  }
+  if (checked == 0) GTEST_SKIP() << "no ISA with a split-weight kernel on this machine";
+}
+
+TEST(KernelsSq8, SplitWeightKernelIsExactAtTheOverflowBoundAndAtTheWeightExtremes) {
+  bool any = false;
+  for (Sq8Isa isa : SupportedSq8Isas()) {
+    const Sq8Kernels* k = Sq8ForIsa(isa);
+    if (k->dot_u8_s8x2 == nullptr) continue;
+    any = true;
+    for (size_t dim : kDims) {
+      const int16_t wmax = std::min<int16_t>(MaxWeight(dim), 16383);
+      std::vector<uint8_t> codes(dim, 255);
+      std::vector<int8_t> hi(dim), lo(dim);
+      for (int sign : {1, -1}) {
+        std::vector<int16_t> w(dim, static_cast<int16_t>(sign * wmax));
+        Split(w.data(), dim, hi.data(), lo.data());
+        const double expect = 255.0 * sign * wmax * static_cast<double>(dim);
+        EXPECT_EQ(static_cast<double>(k->dot_u8_s8x2(codes.data(), hi.data(), lo.data(), dim)),
+                  expect)
+            << Sq8IsaName(isa) << " dim " << dim << " sign " << sign;
+      }
+    }
+    // Every weight from -16383 to 16383 survives the split.
+    std::vector<uint8_t> one(1, 1);
+    for (int v = -16383; v <= 16383; ++v) {
+      const int16_t w = static_cast<int16_t>(v);
+      int8_t h, l;
+      Split(&w, 1, &h, &l);
+      ASSERT_EQ(k->dot_u8_s8x2(one.data(), &h, &l, 1), v) << Sq8IsaName(isa);
+    }
+  }
+  if (!any) GTEST_SKIP() << "no ISA with a split-weight kernel on this machine";
+}
+
+TEST(KernelsSq8, OnlyVnniHasTheSplitWeightKernel) {
+  for (Sq8Isa isa : SupportedSq8Isas())
+    EXPECT_EQ(Sq8ForIsa(isa)->dot_u8_s8x2 != nullptr, isa == Sq8Isa::kAvx512Vnni)
+        << Sq8IsaName(isa);
 }
 
 TEST(KernelsSq8, ScalarIsAlwaysSupportedAndListedFirst) {

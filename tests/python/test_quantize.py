@@ -5,6 +5,8 @@ that stay exact against a numpy reference."""
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -232,3 +234,78 @@ def test_enable_on_an_empty_database_then_grow_past_brute_force(make_db):
     assert hits[0].id == "v123"
     assert hits[0].distance == pytest.approx(0.0, abs=1e-5)
     assert db._verify() == ""
+
+
+# --- bounded re-rank -------------------------------------------------------------------
+
+
+def test_bounded_rerank_recall_is_within_001_of_reranking_every_candidate(qdb):
+    # Quantized search re-ranks only the code-distance candidates within 3
+    # estimated error sds of the k-th (at least k + 2; HnswIndex::RerankCount);
+    # re-ranking all ef of them (the private _set_quantized_rerank hook, for
+    # benchmarks) must not find noticeably more.
+    metric, db, data, queries = qdb
+    for ef in (32, 64, 128):
+        bounded = _recall(metric, db, data, queries, ef)
+        db._set_quantized_rerank(1e30, 0)
+        try:
+            full = _recall(metric, db, data, queries, ef)
+        finally:
+            db._set_quantized_rerank(3.0, 2)
+        assert bounded >= full - 0.01, (ef, bounded, full)
+
+
+@pytest.mark.parametrize("k", [1, 10, 40])
+def test_bounded_rerank_returns_k_exact_sorted_distances(qdb, k):
+    metric, db, data, queries = qdb
+    for sigmas, extra in ((0.0, 0), (3.0, 2)):
+        db._set_quantized_rerank(sigmas, extra)
+        try:
+            for q in queries[:10]:
+                hits = db.search(q, k=k, ef_search=64)
+                assert len(hits) == k
+                assert len({h.id for h in hits}) == k
+                _assert_exact(metric, hits, q, data)
+        finally:
+            db._set_quantized_rerank(3.0, 2)
+
+
+
+def _vector_block_vmflags(snapshot_dir):
+    """VmFlags of the largest mapping of the database's snapshot file (the
+    float32 vector block), from /proc/self/smaps."""
+    best, flags, cur = -1, None, None
+    with open("/proc/self/smaps") as f:
+        for line in f:
+            head = line.split()
+            if head and "-" in head[0] and not head[0].endswith(":") and len(head) >= 5:
+                lo, hi = (int(x, 16) for x in head[0].split("-"))
+                path = head[5] if len(head) > 5 else ""
+                cur = hi - lo if path.startswith(str(snapshot_dir)) else None
+            elif head and head[0] == "VmFlags:" and cur is not None and cur > best:
+                best, flags = cur, set(head[1:])
+    return flags
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/smaps")
+def test_vector_block_is_hinted_random_access_only_while_quantized(tmp_path):
+    # A re-rank reads a few rows per query: while quantized, the mapped float32
+    # block is madvise(MADV_RANDOM) ("rr") so a cold row costs one page, not
+    # a read-ahead window.
+    rng = np.random.default_rng(5)
+    data = rng.normal(size=(3000, 64)).astype(np.float32)
+    path = tmp_path / "db"
+    with herondb.Database(str(path), dim=64, quantize=True) as db:
+        db.add_many([str(i) for i in range(len(data))], data)
+    db = herondb.Database(str(path))
+    try:
+        flags = _vector_block_vmflags(path)
+        assert flags is not None
+        assert "rr" in flags
+        db.disable_quantized_search()
+        assert "rr" not in _vector_block_vmflags(path)
+        db.enable_quantized_search()
+        assert "rr" in _vector_block_vmflags(path)
+        assert len(db.search(data[0], k=5)) == 5
+    finally:
+        db.close()

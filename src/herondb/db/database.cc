@@ -67,6 +67,11 @@ void Database::DisableQuantizedSearch() {
   quantized_search_.store(false, std::memory_order_release);
 }
 
+void Database::SetQuantizedRerank(float sigmas, uint32_t extra) {
+  std::unique_lock lk(mu_);
+  index_->SetRerank(sigmas, extra);
+}
+
 Database::~Database() = default;
 
 size_t Database::size() const {

@@ -209,6 +209,9 @@ class Database {
   // selective filters) never use the codes. Writers (exclusive lock).
   void EnableQuantizedSearch();
   void DisableQuantizedSearch();
+  // How many code-distance candidates quantized search re-ranks exactly
+  // (HnswIndex::SetRerank; not persisted, for tuning and benchmarks).
+  void SetQuantizedRerank(float sigmas, uint32_t extra);
   bool quantized_search() const { return quantized_search_.load(std::memory_order_acquire); }
 
   // Validates one vector for this database; `what` names it in messages.

@@ -3,7 +3,8 @@
 // read and copied, and new rows grow in place behind the file's bytes.
 //
 // Contract: data()/size() are the region's; EnsureSize grows it (zero bytes
-// added). Nothing written through it reaches the file (MAP_PRIVATE).
+// added); SetAccessHint is madvise over the region (see vector_store.h).
+// Nothing written through it reaches the file (MAP_PRIVATE).
 #pragma once
 
 #include <utility>
@@ -19,6 +20,10 @@ class RegionRowBacking final : public RowBacking {
   char* data() override { return region_.data(); }
   size_t size() const override { return region_.size(); }
   void EnsureSize(size_t bytes) override { region_.EnsureSize(bytes); }
+  // MADV_RANDOM (no read-around on a fault) or back to MADV_NORMAL.
+  void SetAccessHint(bool random) override {
+    region_.Advise(random ? Advice::kRandom : Advice::kNormal);
+  }
   const GrowableRegion& region() const { return region_; }
 
  private:

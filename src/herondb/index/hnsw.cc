@@ -464,12 +464,20 @@ void HnswIndex::Search(const float* query, size_t k, size_t ef, const SlotBitmap
   auto& scratch = TraversalScratch::Get();
   const float* q = PrepareQuery(query, &scratch.query);
   if (sq8_ && sq8_->trained()) {
-    // Walk with code distances, then re-rank the ef candidates exactly.
+    // Walk with code distances, then re-rank the best RerankCount()
+    // candidates (out is sorted by code distance) exactly.
     sq8_->PrepareQuery(q, metric_ == Metric::kEuclidean, &scratch.sq8_query);
     const CodeSpace sp(*this, scratch.sq8_query);
     uint32_t cur = Greedy<false>(sp, entry_, max_level_, 1);
     SearchLayer<false>(sp, cur, std::max(ef, k), 0, allowed, true, kNone, out);
-    for (Neighbor& n : *out) n.distance = QueryDist(q, n.slot);
+    out->resize(RerankCount(*out, k, scratch.sq8_query));
+    const FloatSpace exact(*this, q);
+    constexpr size_t kAhead = 4;  // rows prefetched ahead of the one scored
+    for (size_t i = 0; i < std::min(kAhead, out->size()); ++i) exact.Fetch((*out)[i].slot);
+    for (size_t i = 0; i < out->size(); ++i) {
+      if (i + kAhead < out->size()) exact.Fetch((*out)[i + kAhead].slot);
+      (*out)[i].distance = exact.Dist((*out)[i].slot);
+    }
     std::sort(out->begin(), out->end());
   } else {
     const FloatSpace sp(*this, q);
@@ -625,9 +633,30 @@ void HnswIndex::EnableQuantized() {
   q->Reserve(std::max(size(), locks_size_));
   if (size() > 0) q->Retrain(vectors_.data(), size(), RowScales());
   sq8_ = std::move(q);
+  vectors_.SetRandomAccess(true);
 }
 
-void HnswIndex::DisableQuantized() { sq8_.reset(); }
+void HnswIndex::DisableQuantized() {
+  sq8_.reset();
+  vectors_.SetRandomAccess(false);
+}
+
+void HnswIndex::SetRerank(float sigmas, uint32_t extra) {
+  // NaN and negatives map to 0; a huge value means "every ef candidate".
+  rerank_sigmas_ = sigmas > 0.0f ? std::min(sigmas, 1e30f) : 0.0f;
+  rerank_extra_ = extra;
+}
+
+size_t HnswIndex::RerankCount(const std::vector<Neighbor>& cands, size_t k,
+                              const Sq8Query& q) const {
+  const size_t n = cands.size();
+  size_t r = std::min(n, k + rerank_extra_);
+  if (r >= n || k == 0) return n;
+  const float ck = cands[std::min(k, n) - 1].distance;
+  const float limit = ck + rerank_sigmas_ * sq8_->ErrorSd(q, ck);
+  while (r < n && cands[r].distance <= limit) ++r;
+  return r;
+}
 
 void HnswIndex::RetrainQuantizer() {
   if (sq8_ && size() > 0) sq8_->Retrain(vectors_.data(), size(), RowScales());
@@ -638,6 +667,7 @@ void HnswIndex::RestoreQuantized(std::vector<float> mins, std::vector<float> sca
   auto q = std::make_unique<Sq8Quantizer>(dim());
   q->Restore(std::move(mins), std::move(scales), std::move(codes), size());
   sq8_ = std::move(q);
+  vectors_.SetRandomAccess(true);
 }
 
 }  // namespace herondb

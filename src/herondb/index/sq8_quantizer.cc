@@ -9,6 +9,15 @@
 #include "herondb/common/error.h"
 
 namespace herondb {
+namespace {
+
+float MeanSquare(const std::vector<float>& v) {
+  double s = 0;
+  for (float x : v) s += static_cast<double>(x) * x;
+  return v.empty() ? 0.0f : static_cast<float>(s / static_cast<double>(v.size()));
+}
+
+}  // namespace
 
 CodeStore::CodeStore(size_t dim, std::unique_ptr<RowBacking> backing)
     : dim_(dim), backing_(backing ? std::move(backing) : std::make_unique<HeapRowBacking>()) {
@@ -47,6 +56,7 @@ void Sq8Quantizer::SetRanges(std::vector<float> mins, std::vector<float> maxs) {
   maxs_ = std::move(maxs);
   scales_ = std::move(scales);
   inv_scales_ = std::move(inv);
+  mean_scale2_ = MeanSquare(scales_);
   trained_ = true;
   rows_since_training_ = 0;
   clamped_since_training_ = 0;
@@ -141,31 +151,51 @@ void Sq8Quantizer::PrepareQuery(const float* q, bool l2, Sq8Query* out) const {
   out->l2 = l2;
   out->w.resize(dim_);
   // Pass 1: the constant term and the max and sum of |w_d|; pass 2 rounds.
-  double amax = 0, asum = 0, constant = 0;
+  double amax = 0, asum = 0, constant = 0, w2 = 0;
   for (size_t d = 0; d < dim_; ++d) {
     const double base = l2 ? static_cast<double>(q[d]) - mins_[d] : static_cast<double>(q[d]);
     const double w = base * scales_[d];
     amax = std::max(amax, std::fabs(w));
     asum += std::fabs(w);
+    w2 += w * w;
     constant += l2 ? base * base : base * mins_[d];
   }
+  // See ErrorSd(): sqrt(2 var) of one row's error.
+  out->err_sd = l2 ? static_cast<float>(std::sqrt(2.0 * 4.0 * mean_scale2_ / 12.0))
+                   : static_cast<float>(std::sqrt(2.0 * w2 / 12.0));
   // 255 * sum|w16| <= INT32_MAX: |w16_d| <= |w_d| / alpha + 1/2, so
   // sum|w16| <= asum / alpha + dim / 2 (see kernels/sq8.h).
   const double budget =
       static_cast<double>(INT32_MAX) / 255.0 - static_cast<double>(dim_) / 2.0 - 1.0;
-  const double alpha = std::max(amax / 32767.0, asum / budget);
+  // The split (u8 x s8) kernel takes weights of at most 16383 in magnitude.
+  const bool split = kernels_->dot_u8_s8x2 != nullptr;
+  const double wmax = split ? 16383.0 : 32767.0;
+  out->split = split;
+  const double alpha = std::max(amax / wmax, asum / budget);
   out->alpha = static_cast<float>(alpha);
   out->bias = l2 ? 0.0f : static_cast<float>(constant);
   out->qnorm2 = l2 ? static_cast<float>(constant) : 0.0f;
   if (!(alpha > 0.0) || !std::isfinite(alpha)) {
     std::fill(out->w.begin(), out->w.end(), int16_t{0});
     out->alpha = 0.0f;
+  } else {
+    for (size_t d = 0; d < dim_; ++d) {
+      const double base = l2 ? static_cast<double>(q[d]) - mins_[d] : static_cast<double>(q[d]);
+      const double r = std::nearbyint(base * scales_[d] / alpha);
+      out->w[d] = static_cast<int16_t>(std::clamp(r, -wmax, wmax));
+    }
+  }
+  if (!split) {
+    out->hi.clear();
+    out->lo.clear();
     return;
   }
+  out->hi.resize(dim_);
+  out->lo.resize(dim_);
   for (size_t d = 0; d < dim_; ++d) {
-    const double base = l2 ? static_cast<double>(q[d]) - mins_[d] : static_cast<double>(q[d]);
-    const double r = std::nearbyint(base * scales_[d] / alpha);
-    out->w[d] = static_cast<int16_t>(std::clamp(r, -32767.0, 32767.0));
+    const int w = out->w[d];
+    out->hi[d] = static_cast<int8_t>(w >> 7);  // floor(w / 128), in [-128, 127]
+    out->lo[d] = static_cast<int8_t>(w & 127);
   }
 }
 
@@ -199,6 +229,7 @@ void Sq8Quantizer::Restore(std::vector<float> mins, std::vector<float> scales,
   scales_ = std::move(scales);
   inv_scales_ = std::move(inv);
   norms_ = std::move(norms);
+  mean_scale2_ = MeanSquare(scales_);
   trained_ = true;
   rows_since_training_ = 0;
   clamped_since_training_ = 0;

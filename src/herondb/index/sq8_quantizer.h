@@ -23,7 +23,8 @@
 //   clamped, i.e. the ranges no longer fit the data. Retrain() re-learns the
 //   ranges from the given rows and re-encodes all of them.
 // - Scoring (see kernels/sq8.h for the derivation): PrepareQuery() turns a
-//   float query into int16 weights once; Score() then returns, from a row's
+//   float query into int16 weights once (with a VNNI kernel, 15-bit weights
+//   also split into two byte planes for the u8 x s8 kernel); Score() then returns, from a row's
 //   codes and one per-row correction term (|x~ - min|^2, kept beside the
 //   block and recomputed from codes on Restore()), either the inner product
 //   q . x~ or the squared distance |q - x~|^2, where x~ is the decoded row.
@@ -34,6 +35,8 @@
 //   exclusive access (HnswIndex serializes writers against searches).
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -76,10 +79,16 @@ class CodeStore {
 // metric-independent constant terms.
 struct Sq8Query {
   std::vector<int16_t> w;  // dim weights; real weight ~ alpha * w[d]
+  // With a dot_u8_s8x2 kernel (split == true): w[d] = 128 * hi[d] + lo[d],
+  // lo in [0, 127], and |w[d]| <= 16383; otherwise empty.
+  std::vector<int8_t> hi, lo;
+  bool split = false;
   float alpha = 0.0f;
   float bias = 0.0f;    // inner product: sum q_d min_d
   float qnorm2 = 0.0f;  // squared L2: |q - min|^2
   bool l2 = false;      // Score() gives |q - x~|^2 (true) or q . x~ (false)
+  // ErrorSd() terms: inner product: the sd itself; L2: per sqrt(distance).
+  float err_sd = 0.0f;
 };
 
 class Sq8Quantizer {
@@ -126,11 +135,24 @@ class Sq8Quantizer {
 
   void PrepareQuery(const float* q, bool l2, Sq8Query* out) const;
   float Score(const Sq8Query& q, uint32_t slot) const {
-    const int32_t dot = kernels_->dot_u8_i16(codes_.row(slot), q.w.data(), dim_);
+    const int32_t dot =
+        q.split ? kernels_->dot_u8_s8x2(codes_.row(slot), q.hi.data(), q.lo.data(), dim_)
+                : kernels_->dot_u8_i16(codes_.row(slot), q.w.data(), dim_);
     const float ip = q.alpha * static_cast<float>(dot);
     return q.l2 ? q.qnorm2 - 2.0f * ip + norms_[slot] : q.bias + ip;
   }
   const uint8_t* code(uint32_t slot) const { return codes_.row(slot); }
+  // Estimated standard deviation of the difference between the Score()
+  // errors (against the original rows) of two rows whose score is about
+  // `score`: each dimension's rounding error is taken as independent and
+  // uniform over +-scale_d / 2 (variance scale_d^2 / 12). Inner product:
+  // sqrt(2 * sum_d (q_d scale_d)^2 / 12). Squared L2: the error is about
+  // -2 (q - x) . e, whose sd is taken as 2 sqrt(score * mean_d scale_d^2 / 12),
+  // times sqrt(2) for the difference. An estimate for ranking margins, not
+  // a bound.
+  float ErrorSd(const Sq8Query& q, float score) const {
+    return q.l2 ? q.err_sd * std::sqrt(std::max(score, 0.0f)) : q.err_sd;
+  }
 
   // Code block plus per-row correction terms.
   size_t MemoryBytes() const { return codes_.bytes() + norms_.size() * sizeof(float); }
@@ -152,6 +174,7 @@ class Sq8Quantizer {
   std::vector<float> mins_, maxs_, scales_, inv_scales_;
   CodeStore codes_;
   std::vector<float> norms_;  // per row: |x~ - min|^2
+  float mean_scale2_ = 0.0f;  // mean_d scale_d^2 (ErrorSd for L2)
   size_t rows_since_training_ = 0;
   size_t clamped_since_training_ = 0;
 };

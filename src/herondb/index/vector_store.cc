@@ -37,6 +37,12 @@ void VectorStore::ReplaceBacking(std::unique_ptr<RowBacking> backing) {
     throw Error(ErrorCode::kInvalidArgument, "replacement vector backing is too small");
   backing_ = std::move(backing);
   data_ = reinterpret_cast<float*>(backing_->data());
+  if (random_access_) backing_->SetAccessHint(true);
+}
+
+void VectorStore::SetRandomAccess(bool random) {
+  random_access_ = random;
+  backing_->SetAccessHint(random);
 }
 
 void VectorStore::Reserve(size_t rows) {

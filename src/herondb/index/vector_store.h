@@ -24,6 +24,11 @@ class RowBacking {
   // Make at least `bytes` addressable; bytes past the old size read as zero.
   // May move data(). Throws on failure, leaving the old contents intact.
   virtual void EnsureSize(size_t bytes) = 0;
+  // Access-pattern hint: `random` says rows are read a few at a time at
+  // scattered places (quantized search re-ranks a handful of rows per
+  // query), so a file-backed block should not read ahead around a fault.
+  // A hint only: the default ignores it.
+  virtual void SetAccessHint(bool random) { (void)random; }
 };
 
 // 64-byte aligned heap memory that grows geometrically.
@@ -63,12 +68,17 @@ class VectorStore {
   // Swaps in another backing that already holds the same rows() rows (e.g.
   // the same bytes mapped from a new snapshot); pointers from row() are
   // invalidated. Throws kInvalidArgument if it is too small.
+  // Re-applied to a backing swapped in later.
   void ReplaceBacking(std::unique_ptr<RowBacking> backing);
+  // Passes RowBacking::SetAccessHint(random) to the backing, now and after
+  // any ReplaceBacking().
+  void SetRandomAccess(bool random);
 
  private:
   size_t dim_;
   size_t rows_ = 0;
   float* data_ = nullptr;
+  bool random_access_ = false;
   std::unique_ptr<RowBacking> backing_;
 };
 

@@ -31,7 +31,7 @@ int32_t DotScalar(const uint8_t* code, const int16_t* w, size_t dim) {
 
 }  // namespace
 
-constinit const Sq8Kernels kSq8ScalarKernels = {Sq8Isa::kScalar, &DotScalar};
+constinit const Sq8Kernels kSq8ScalarKernels = {Sq8Isa::kScalar, &DotScalar, nullptr};
 
 }  // namespace internal
 

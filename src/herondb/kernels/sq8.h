@@ -20,8 +20,12 @@
 //   fits an int32 (no overflow, no UB), and |w16| <= 32767 keeps up to ~15
 //   bits of weight precision: the rounding error is far below the 8-bit code
 //   error. The kernel is then u8 x s16 multiply-accumulate: vpmovzxbw +
-//   vpmaddwd (AVX2 / AVX-512BW) or vpdpwssd (AVX-512 VNNI), 32-64 dims per
-//   iteration and a quarter of float32's memory traffic.
+//   vpmaddwd (AVX2 / AVX-512BW), 32-64 dims per iteration and a quarter of
+//   float32's memory traffic. With AVX-512 VNNI the int16 weights (then at
+//   most 16383 in magnitude) are split into two signed bytes,
+//   w = 128 * hi + lo, and vpdpbusd multiplies the u8 codes by each plane
+//   directly: 2 instructions per 64 codes instead of 2 widenings and 2
+//   vpdpwssd per 64, with the same exact integer result.
 //
 // Contract:
 // - dot_u8_i16(code, w, dim) returns sum_{i<dim} code[i] * w[i] exactly,
@@ -29,7 +33,8 @@
 //   Sq8Quantizer::PrepareQuery). Any dim >= 0, any alignment; reads exactly
 //   dim bytes of code and dim int16 of w (masked tails never touch memory
 //   past the end). No allocation, no exceptions. Every ISA returns the same
-//   value (integer arithmetic).
+//   value (integer arithmetic). dot_u8_s8x2 (where not null) likewise, with
+//   dim bytes of each of hi and lo.
 // - Sq8Best() is chosen once per process from the CPU's features, capped by
 //   HERONDB_FORCE_ISA like kernels::Best(): "scalar" -> scalar, "avx2" ->
 //   AVX2, "avx512" -> VNNI if the CPU has AVX512_VNNI, else AVX-512BW.
@@ -50,6 +55,13 @@ struct Sq8Kernels {
   Sq8Isa isa;
   // sum code[i] * w[i] (see the contract above).
   int32_t (*dot_u8_i16)(const uint8_t* code, const int16_t* w, size_t dim);
+  // The same sum with each weight given as two signed bytes,
+  // w[i] = 128 * hi[i] + lo[i] with lo[i] in [0, 127] (so |w[i]| <= 16384):
+  // sum code[i] * (128 * hi[i] + lo[i]), exactly, under the same bound
+  // 255 * sum |w[i]| <= INT32_MAX. Null unless the ISA multiplies u8 by s8
+  // natively (AVX-512 VNNI: vpdpbusd, four products per int32 lane, so 64
+  // codes need two instructions and no widening); callers then prefer it.
+  int32_t (*dot_u8_s8x2)(const uint8_t* code, const int8_t* hi, const int8_t* lo, size_t dim);
 };
 
 // The fastest table this CPU supports, capped by HERONDB_FORCE_ISA (read

@@ -43,6 +43,6 @@ int32_t Dot(const uint8_t* code, const int16_t* w, size_t dim) {
 
 }  // namespace
 
-constinit const Sq8Kernels kSq8Avx2Kernels = {Sq8Isa::kAvx2, &Dot};
+constinit const Sq8Kernels kSq8Avx2Kernels = {Sq8Isa::kAvx2, &Dot, nullptr};
 
 }  // namespace herondb::kernels::internal

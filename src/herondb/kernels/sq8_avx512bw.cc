@@ -23,6 +23,6 @@ inline __m512i Step(__m512i acc, __m512i codes16, __m512i w) {
 
 }  // namespace
 
-constinit const Sq8Kernels kSq8Avx512BwKernels = {Sq8Isa::kAvx512Bw, &Dot};
+constinit const Sq8Kernels kSq8Avx512BwKernels = {Sq8Isa::kAvx512Bw, &Dot, nullptr};
 
 }  // namespace herondb::kernels::internal
