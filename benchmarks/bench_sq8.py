@@ -39,6 +39,18 @@ Memory (``--memory``)
     unquantized database's vectors into memory at open makes float32 mode
     fully resident from the start, which only raises its side).
 
+Memory limit (``--memory-limit``, root and cgroup v1 memory only)
+    What search must keep resident, shown under pressure: each mode runs in
+    a fresh child inside its own memory cgroup whose limit is the f32
+    child's process memory without the float block, plus 0.45x the float32
+    search data (float block + graph). Clean file pages (re-ranked float
+    rows) are reclaimed when the limit is hit; anonymous memory cannot be
+    (no swap). The child cycles the queries ``--memory-limit-passes`` times
+    (each pass capped at ``--memory-limit-seconds``) and reports QPS of the
+    last pass, recall and major page faults. f32
+    search needs every float page, so under this limit it re-reads them from
+    disk; SQ8 search should run at its unconstrained speed.
+
 Data: ``base.npy``/``queries.npy``/``gt_<metric>.npy`` from ``--data``, or the
 MiniLM folder ``~/.cache/herondb-bench/minilm-stdlib``. Not run by CI.
 Usage::
@@ -327,11 +339,100 @@ def memory_child(args) -> dict:
         if i + 1 in (100, 250, 500) and i + 1 < len(queries):
             snaps[f"after_{i + 1}"] = blocks()
     snaps[f"after_{len(queries)}"] = blocks()
-    out = {"mode": args.memory_child, "ef": ef, "queries": len(queries),
+    # A second pass, pages now resident: the unconstrained speed.
+    t0 = time.perf_counter()
+    for q in queries:
+        db.search(q, k=10, ef_search=ef)
+    qps = len(queries) / (time.perf_counter() - t0)
+    out = {"mode": args.memory_child, "ef": ef, "queries": len(queries), "qps": qps,
            "recall": hits / (10 * len(queries)), "vector_bytes": vec_bytes,
            "code_bytes": code_bytes, "graph_bytes": st["memory_graph_bytes"],
            "uses_quantized_search": st["uses_quantized_search"], "snapshots": snaps}
     db.close()
+    return out
+
+
+CGROUP_V1 = Path("/sys/fs/cgroup/memory")
+
+
+def limit_child(args) -> dict:
+    """Runs inside a memory cgroup: QPS of the last pass over the queries."""
+    import resource
+
+    import herondb
+
+    _, _, queries, gt = load_data(args, need_base=False)
+    db = herondb.Database(str(Path(args.db).expanduser()))
+    if args.memory_child == "f32":
+        db.disable_quantized_search()
+    fd = os.open(snapshot_path(Path(args.db).expanduser()), os.O_RDONLY)
+    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    os.close(fd)
+    ef, qps, hits = args.memory_ef, 0.0, 0
+    majflt0 = resource.getrusage(resource.RUSAGE_SELF).ru_majflt
+    done = 0
+    for p in range(args.memory_limit_passes):
+        # A pass stops after --memory-limit-seconds (a thrashing f32 search
+        # would take many minutes); QPS and recall cover what it completed.
+        t = time.perf_counter()
+        hits = done = 0
+        for i, q in enumerate(queries):
+            got = [int(h.id) for h in db.search(q, k=10, ef_search=ef)]
+            hits += len(set(got) & set(gt[i].tolist()))
+            done += 1
+            if time.perf_counter() - t > args.memory_limit_seconds:
+                break
+        qps = done / (time.perf_counter() - t)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {"mode": args.memory_child, "qps_last_pass": qps, "queries_last_pass": done,
+            "recall": hits / (10 * max(done, 1)), "major_faults": usage.ru_majflt - majflt0}
+
+
+def bench_memory_limit(args, free: dict) -> dict:
+    """Each mode in a memory cgroup limited to 0.45x of f32's search data."""
+    f = free["f32"]
+    after = f["snapshots"][f"after_{f['queries']}"]
+    search_f32 = after["rss_vector_block"] + f["graph_bytes"]
+    rest = after["rss_total"] - after["rss_vector_block"]
+    limit = int(rest + 0.45 * search_f32)
+    out = {"limit_bytes": limit, "f32_search_data_bytes": search_f32,
+           "process_without_float_block_bytes": rest}
+    for mode in ("f32", "sq8"):
+        cg = CGROUP_V1 / f"herondb-bench-{os.getpid()}-{mode}"
+        cg.mkdir()
+        try:
+            (cg / "memory.limit_in_bytes").write_text(str(limit))
+            cmd = [sys.executable, __file__, "--db", args.db, "--memory-child", mode,
+                   "--memory-limit-child", "--memory-ef", str(args.memory_ef),
+                   "--queries", str(args.queries), "--metric", args.metric,
+                   "--memory-limit-passes", str(args.memory_limit_passes),
+                   "--memory-limit-seconds", str(args.memory_limit_seconds)]
+            if args.data:
+                cmd += ["--data", args.data]
+            # Join the cgroup before Python starts, so all of it is charged there.
+            run = subprocess.run(["sh", "-c", f'echo $$ > {cg}/cgroup.procs && exec "$@"', "sh",
+                                  *cmd], capture_output=True, text=True)
+            peak = int((cg / "memory.max_usage_in_bytes").read_text())
+            if run.returncode != 0:
+                out[mode] = {"error": f"exit {run.returncode}: {run.stderr[-300:]}"}
+            else:
+                out[mode] = json.loads(run.stdout)
+            out[mode]["cgroup_peak_bytes"] = peak
+        finally:
+            cg.rmdir()
+    mib = 1 / 2**20
+    print(f"\nUnder a memory limit of {limit * mib:.1f} MiB (process without the float block "
+          f"{rest * mib:.1f} MiB + 0.45 x f32 search data {search_f32 * mib:.1f} MiB), "
+          f"{args.memory_limit_passes} passes at ef={args.memory_ef}:\n")
+    print("| mode | QPS (last pass) | unconstrained QPS | recall@10 | major faults | cgroup peak MiB |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for mode in ("f32", "sq8"):
+        r = out[mode]
+        if "error" in r:
+            print(f"| {mode} | {r['error']} | | | | {r['cgroup_peak_bytes'] * mib:.1f} |")
+            continue
+        print(f"| {mode} | {r['qps_last_pass']:,.0f} | {free[mode].get('qps', float('nan')):,.0f} | "
+              f"{r['recall']:.4f} | {r['major_faults']:,} | {r['cgroup_peak_bytes'] * mib:.1f} |")
     return out
 
 
@@ -406,13 +507,21 @@ def main() -> None:
                    help="re-rank bound S,E of the sq8 child (default: the library's)")
     p.add_argument("--memory-advice-normal", action="store_true",
                    help="madvise(MADV_NORMAL) the vector block (undo the random-access hint)")
+    p.add_argument("--memory-limit", action="store_true",
+                   help="with --memory: also run each mode under a cgroup memory limit")
+    p.add_argument("--memory-limit-passes", type=int, default=3)
+    p.add_argument("--memory-limit-seconds", type=float, default=20.0,
+                   help="cap on each pass under the limit")
     p.add_argument("--memory-child", choices=("f32", "sq8"), help=argparse.SUPPRESS)
+    p.add_argument("--memory-limit-child", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.memory_child:
-        print(json.dumps(memory_child(args)))
+        print(json.dumps(limit_child(args) if args.memory_limit_child else memory_child(args)))
         return
     if args.memory:
         res = bench_memory(args)
+        if args.memory_limit:
+            res["limit"] = bench_memory_limit(args, res)
         if args.json:
             Path(args.json).write_text(json.dumps(res, indent=1))
         return
