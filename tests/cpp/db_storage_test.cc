@@ -458,11 +458,17 @@ TEST(DbStorageTest, DamagedVectorOrCodeBlockIsCorruptionWhetherLoadedOrMapped) {
   }
 }
 
-TEST(DbStorageTest, ResidencyAutoLoadsUnlessQuantizedOrTooLarge) {
+TEST(DbStorageTest, ResidencyAutoLoadsUnlessQuantizedOrLarge) {
   EXPECT_EQ(ResolveResidency(VectorResidency::kAuto, 1 << 20, false), VectorResidency::kLoad);
   EXPECT_EQ(ResolveResidency(VectorResidency::kAuto, 1 << 20, true), VectorResidency::kMap);
   EXPECT_EQ(ResolveResidency(VectorResidency::kAuto, uint64_t{1} << 62, false),
             VectorResidency::kMap);
+  EXPECT_EQ(ResolveResidency(VectorResidency::kAuto, kAutoLoadMaxBytes, false),
+            VectorResidency::kLoad);
+  EXPECT_EQ(ResolveResidency(VectorResidency::kAuto, kAutoLoadMaxBytes + 1, false),
+            VectorResidency::kMap);
+  EXPECT_EQ(ResolveResidency(VectorResidency::kLoad, uint64_t{1} << 40, false),
+            VectorResidency::kLoad);
   EXPECT_EQ(ResolveResidency(VectorResidency::kLoad, 1 << 20, true), VectorResidency::kLoad);
   EXPECT_EQ(ResolveResidency(VectorResidency::kMap, 1 << 20, false), VectorResidency::kMap);
 }

@@ -158,7 +158,8 @@ VectorResidency ResolveResidency(VectorResidency r, uint64_t bytes, bool quantiz
   const long page = ::sysconf(_SC_PAGESIZE);
   if (pages <= 0 || page <= 0) return VectorResidency::kMap;
   const uint64_t avail = static_cast<uint64_t>(pages) * static_cast<uint64_t>(page);
-  return bytes <= avail / 4 ? VectorResidency::kLoad : VectorResidency::kMap;
+  return bytes <= std::min(avail / 4, kAutoLoadMaxBytes) ? VectorResidency::kLoad
+                                                          : VectorResidency::kMap;
 }
 
 namespace {

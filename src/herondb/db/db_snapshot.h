@@ -71,10 +71,14 @@ struct DbStateView {
 // - kLoad: copied into anonymous memory on huge pages (common/huge_pages.h).
 //   A graph search touches rows all over the block, and with 4 KiB file
 //   pages most of them cost a TLB miss: searches measured ~9% faster.
-// - kAuto: kLoad unless quantized search is on or the block exceeds a
-//   quarter of the memory available at open; then kMap.
+// - kAuto: kLoad unless quantized search is on or the block exceeds
+//   kAutoLoadMaxBytes or a quarter of the memory available at open; then
+//   kMap. Copying costs open time (about 100 ms at 150 MiB, seconds at
+//   1.5 GiB where huge-page allocation may also stall on compaction), so
+//   large blocks stay mapped unless kLoad is asked for.
 // The SQ8 code block follows the same policy as an unquantized vector block.
 enum class VectorResidency { kAuto, kMap, kLoad };
+inline constexpr uint64_t kAutoLoadMaxBytes = uint64_t{256} << 20;
 
 // The state rebuilt from a snapshot.
 struct LoadedDbState {
