@@ -8,6 +8,7 @@
 #include <set>
 #include <vector>
 
+#include "herondb/common/thread_pool.h"
 #include "herondb/index/hnsw.h"
 
 namespace herondb::testing {
@@ -30,6 +31,14 @@ inline std::vector<float> Clustered(size_t n, size_t dim, size_t clusters, uint6
     for (size_t d = 0; d < dim; ++d) out[i * dim + d] = centers[c * dim + d] + g(rng);
   }
   return out;
+}
+
+// Appends n clustered rows (Clustered(n, dim, clusters, seed)) to `index`,
+// inserting on two threads.
+inline void AddClustered(HnswIndex* index, size_t n, size_t clusters, uint64_t seed) {
+  ThreadPool pool(2);
+  std::vector<float> data = Clustered(n, index->dim(), clusters, seed);
+  index->AddBatch(data.data(), n, &pool);
 }
 
 // Mean recall@k of HnswIndex::Search at `ef` over nq queries.

@@ -20,6 +20,7 @@
 namespace herondb {
 namespace {
 
+using testing::AddClustered;
 using testing::Clustered;
 using testing::Recall;
 
@@ -245,10 +246,8 @@ class Sq8MetricTest : public ::testing::TestWithParam<Metric> {};
 
 TEST_P(Sq8MetricTest, QuantizedRecallIsWithin002OfFloat32AtTheSameEf) {
   const size_t dim = 32, n = 5000, nq = 200;
-  ThreadPool pool(2);
   HnswIndex index(dim, GetParam(), HnswParams{16, 100, 1});
-  auto data = Clustered(n, dim, 20, 7);
-  index.AddBatch(data.data(), n, &pool);
+  AddClustered(&index, n, 20, 7);
   auto queries = Clustered(nq, dim, 20, 8);
   for (size_t ef : {16, 64}) {
     const double float_recall = Recall(index, queries, nq, 10, ef);
@@ -292,10 +291,8 @@ TEST_P(Sq8MetricTest, BoundedRerankKeepsRecallWithin001OfFloat32AtEveryEf) {
   // distance, at least k + 2) against float32 search and against re-ranking
   // all ef candidates.
   const size_t dim = 64, n = 6000, nq = 200;
-  ThreadPool pool(2);
   HnswIndex index(dim, GetParam(), HnswParams{16, 100, 3});
-  auto data = Clustered(n, dim, 30, 31);
-  index.AddBatch(data.data(), n, &pool);
+  AddClustered(&index, n, 30, 31);
   auto queries = Clustered(nq, dim, 30, 32);
   for (size_t ef : {16, 32, 64, 128}) {
     const double float_recall = Recall(index, queries, nq, 10, ef);
