@@ -69,12 +69,29 @@ void Translate(const herondb::Error& e) {
 }
 
 // A search hit as Python sees it: attribute access plus tuple behaviour.
+// The metadata dict is built on first access (most callers read only ids and
+// distances), then kept, so every access returns the same object.
 struct PySearchResult {
   nb::object id;
   double distance;
-  nb::object metadata;
+  nb::object metadata_obj;  // valid once `pending` is consumed
+  ValuePtr pending;         // stored metadata not converted yet
+  bool converted = true;
 
-  nb::object Item(Py_ssize_t i) const {
+  PySearchResult(nb::object i, double d, nb::object m)
+      : id(std::move(i)), distance(d), metadata_obj(std::move(m)) {}
+  PySearchResult(nb::object i, double d, ValuePtr m)
+      : id(std::move(i)), distance(d), pending(std::move(m)), converted(false) {}
+
+  nb::object metadata() {
+    if (!converted) {
+      metadata_obj = FromMetadata(pending);
+      pending.reset();
+      converted = true;
+    }
+    return metadata_obj;
+  }
+  nb::object Item(Py_ssize_t i) {
     if (i < 0) i += 3;
     switch (i) {
       case 0:
@@ -82,21 +99,23 @@ struct PySearchResult {
       case 1:
         return nb::float_(distance);
       case 2:
-        return metadata;
+        return metadata();
     }
     throw nb::index_error("SearchResult index out of range");
   }
-  nb::tuple AsTuple() const { return nb::make_tuple(id, distance, metadata); }
+  nb::tuple AsTuple() { return nb::make_tuple(id, distance, metadata()); }
 };
 
 nb::list ToPyHits(std::vector<SearchHit>& hits) {
-  nb::list out;
-  for (SearchHit& h : hits) {
+  nb::object out = nb::steal(PyList_New(static_cast<Py_ssize_t>(hits.size())));
+  for (size_t i = 0; i < hits.size(); ++i) {
+    SearchHit& h = hits[i];
     auto* r =
-        new PySearchResult{nb::str(h.id.data(), h.id.size()), h.distance, FromMetadata(h.metadata)};
-    out.append(nb::cast(r, nb::rv_policy::take_ownership));
+        new PySearchResult(nb::str(h.id.data(), h.id.size()), h.distance, std::move(h.metadata));
+    PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(i),
+                    nb::cast(r, nb::rv_policy::take_ownership).release().ptr());
   }
-  return out;
+  return nb::borrow<nb::list>(out);
 }
 
 std::optional<size_t> CheckEf(std::optional<int64_t> ef) {
@@ -367,22 +386,22 @@ NB_MODULE(_core, m) {
            "metadata"_a = nb::none())
       .def_ro("id", &PySearchResult::id, "The matched vector's id.")
       .def_ro("distance", &PySearchResult::distance, "Distance to the query (lower is closer).")
-      .def_ro("metadata", &PySearchResult::metadata, "The matched vector's metadata, or None.")
+      .def_prop_ro("metadata", &PySearchResult::metadata, "The matched vector's metadata, or None.")
       .def("__len__", [](const PySearchResult&) { return 3; })
       .def("__getitem__", &PySearchResult::Item)
-      .def("__iter__", [](const PySearchResult& r) { return r.AsTuple().attr("__iter__")(); })
+      .def("__iter__", [](PySearchResult& r) { return r.AsTuple().attr("__iter__")(); })
       .def("__eq__",
-           [](const PySearchResult& r, nb::handle other) {
+           [](PySearchResult& r, nb::handle other) {
              if (nb::isinstance<PySearchResult>(other))
-               return r.AsTuple().equal(nb::cast<const PySearchResult&>(other).AsTuple());
+               return r.AsTuple().equal(nb::cast<PySearchResult&>(other).AsTuple());
              if (nb::isinstance<nb::tuple>(other)) return r.AsTuple().equal(other);
              return false;
            })
       .def("__hash__",
            [](const PySearchResult& r) { return nb::hash(nb::make_tuple(r.id, r.distance)); })
-      .def("__repr__", [](const PySearchResult& r) {
+      .def("__repr__", [](PySearchResult& r) {
         return nb::str("SearchResult(id={!r}, distance={!r}, metadata={!r})")
-            .format(r.id, r.distance, r.metadata);
+            .format(r.id, r.distance, r.metadata());
       });
 
   nb::class_<PyDatabase>(m, "_Database")
@@ -454,11 +473,12 @@ NB_MODULE(_core, m) {
       .def("count", &PyDatabase::Count, "where_filter"_a = nb::none())
       .def("ids", [](PyDatabase& d) { return d.db()->Ids(); })
       .def("__len__", [](PyDatabase& d) { return d.db()->size(); })
-      .def("__contains__",
-           [](PyDatabase& d, nb::handle id) {
-             return PyUnicode_Check(id.ptr()) && d.db()->Contains(ToId(id, "id"));
-           },
-           "id"_a.none())
+      .def(
+          "__contains__",
+          [](PyDatabase& d, nb::handle id) {
+            return PyUnicode_Check(id.ptr()) && d.db()->Contains(ToId(id, "id"));
+          },
+          "id"_a.none())
       .def("stats", &PyDatabase::Stats)
       .def(
           "enable_quantized_search",

@@ -51,6 +51,7 @@
 
 #include "herondb/common/thread_pool.h"
 #include "herondb/db/db_snapshot.h"
+#include "herondb/db/filter_cache.h"
 #include "herondb/db/id_map.h"
 #include "herondb/index/hnsw.h"
 #include "herondb/meta/meta_index.h"
@@ -177,6 +178,9 @@ class Database {
                               std::optional<size_t> ef_search) const;
 
   DatabaseStats Stats() const;
+  // Hits, misses and size of the cache of filter matching sets (tests,
+  // benchmarks); invalidations counts the mutations that emptied it.
+  FilterCacheStats filter_cache_stats() const { return filter_cache_.stats(); }
   // Checks the graph's invariants and the id map; empty string when sound.
   std::string Verify() const;
 
@@ -215,10 +219,9 @@ class Database {
   // The live slots a filter selects (null filter or {}: all).
   struct FilterPlan {
     bool all = true;
-    bool exact_scan = false;      // scan `slots` exactly instead of the graph
-    size_t ef = 0;                // beam of the filtered graph walk
-    std::vector<uint32_t> slots;  // ascending
-    SlotBitmap bits;              // `slots` as a bitmap, for the graph walk only
+    bool exact_scan = false;              // scan the set exactly instead of the graph
+    size_t ef = 0;                        // beam of the filtered graph walk
+    std::shared_ptr<const MatchSet> set;  // the matching slots (!all); bits when walking
   };
   void ValidatePuts(const std::vector<PutEntry>& entries, bool require_new,
                     bool require_existing) const;
@@ -245,6 +248,14 @@ class Database {
   // Selects the matching live slots and picks the search strategy for beam
   // `ef` (shared by every query of a call).
   void PlanFilter(const Filter* filter, size_t ef, FilterPlan* plan) const;
+  // The live slots matching `filter` (not {}), from filter_cache_ when it
+  // holds them, else evaluated (and cached when the filter has a key). The
+  // set carries its bitmap when a graph walk may use it.
+  // *uses gets how often the cache returned it before (0 when evaluated).
+  std::shared_ptr<const MatchSet> MatchingSlots(const Filter& filter, uint64_t* uses) const;
+  // Drops cached filter results; every change of slots or metadata calls it
+  // (under the write lock).
+  void InvalidateFilterCache() { filter_cache_.Invalidate(); }
   // Rebuilds meta_index_ from slot_meta_ and the index's deleted set (for
   // state loaded wholesale, e.g. from a snapshot).
   void RebuildMetaIndex();
@@ -272,9 +283,10 @@ class Database {
 
   mutable std::shared_mutex mu_;
   std::unique_ptr<HnswIndex> index_;
-  IdMap ids_;                        // every slot's id (kept after delete); lookup of live ids
-  std::vector<ValuePtr> slot_meta_;  // per slot; null when none
-  MetaIndex meta_index_;             // metadata of the live slots
+  IdMap ids_;                         // every slot's id (kept after delete); lookup of live ids
+  std::vector<ValuePtr> slot_meta_;   // per slot; null when none
+  MetaIndex meta_index_;              // metadata of the live slots
+  mutable FilterCache filter_cache_;  // matching sets of recent filters
   mutable ThreadPool pool_;
 };
 

@@ -467,15 +467,13 @@ void HnswIndex::Search(const float* query, size_t k, size_t ef, const SlotBitmap
   for (Neighbor& n : *out) n.distance = ToReported(n.distance);
 }
 
-void HnswIndex::ExactSearch(const float* query, size_t k, const SlotBitmap* allowed,
-                            const std::vector<uint32_t>* candidates,
-                            std::vector<Neighbor>* out) const {
-  out->clear();
-  if (k == 0) return;
-  auto& scratch = TraversalScratch::Get();
-  const float* q = PrepareQuery(query, &scratch.query);
-  std::vector<Neighbor>& heap = *out;
-  auto offer = [&](uint32_t s, float d) {
+namespace {
+
+// The k smallest (distance, slot) pairs offered, as a max-heap on distance.
+struct TopK {
+  size_t k;
+  std::vector<Neighbor>& heap;
+  void Offer(uint32_t s, float d) {
     if (heap.size() < k) {
       heap.push_back({d, s});
       std::push_heap(heap.begin(), heap.end(), Closer{});
@@ -484,11 +482,37 @@ void HnswIndex::ExactSearch(const float* query, size_t k, const SlotBitmap* allo
       heap.back() = {d, s};
       std::push_heap(heap.begin(), heap.end(), Closer{});
     }
-  };
+  }
+};
+
+}  // namespace
+
+void HnswIndex::ExactSearch(const float* query, size_t k, const SlotBitmap* allowed,
+                            const std::vector<uint32_t>* candidates,
+                            std::vector<Neighbor>* out) const {
+  out->clear();
+  if (k == 0) return;
+  auto& scratch = TraversalScratch::Get();
+  const float* q = PrepareQuery(query, &scratch.query);
+  TopK top{k, *out};
   auto ok = [&](uint32_t s) { return !deleted_.Test(s) && !(allowed && !allowed->Test(s)); };
   if (candidates) {
-    for (uint32_t s : *candidates)
-      if (s < size() && ok(s)) offer(s, QueryDist(q, s));
+    // Gathered rows: prefetch the row kScanAhead candidates ahead.
+    constexpr size_t kScanAhead = 4;
+    const uint32_t* c = candidates->data();
+    const size_t n = candidates->size();
+    const size_t lines = (vectors_.row_bytes() + 63) / 64 + 1;
+    auto fetch = [&](size_t i) {
+      if (c[i] >= size()) return;
+      const char* p = reinterpret_cast<const char*>(vectors_.row(c[i]));
+      for (size_t l = 0; l < lines; ++l) Prefetch(p + 64 * l);
+    };
+    for (size_t i = 0; i < std::min(kScanAhead, n); ++i) fetch(i);
+    for (size_t i = 0; i < n; ++i) {
+      if (i + kScanAhead < n) fetch(i + kScanAhead);
+      const uint32_t s = c[i];
+      if (s < size() && ok(s)) top.Offer(s, QueryDist(q, s));
+    }
   } else {
     constexpr size_t kBlock = 256;
     float dists[kBlock];
@@ -507,12 +531,52 @@ void HnswIndex::ExactSearch(const float* query, size_t k, const SlotBitmap* allo
           d = 1.0f - d * inv_norms_[s];
         else if (metric_ == Metric::kDot)
           d = -d;
-        offer(s, d);
+        top.Offer(s, d);
       }
     }
   }
-  std::sort(heap.begin(), heap.end());
-  for (Neighbor& n : heap) n.distance = ToReported(n.distance);
+  std::sort(out->begin(), out->end());
+  for (Neighbor& n : *out) n.distance = ToReported(n.distance);
+}
+
+void HnswIndex::PackRows(const std::vector<uint32_t>& slots, PackedRows* out) const {
+  out->slots = slots;
+  out->rows.resize(slots.size() * dim());
+  out->inv_norms.clear();
+  if (metric_ == Metric::kCosine) out->inv_norms.reserve(slots.size());
+  for (size_t i = 0; i < slots.size(); ++i) {
+    std::memcpy(out->rows.data() + i * dim(), vectors_.row(slots[i]), vectors_.row_bytes());
+    if (metric_ == Metric::kCosine) out->inv_norms.push_back(inv_norms_[slots[i]]);
+  }
+}
+
+void HnswIndex::ExactSearchPacked(const float* query, size_t k, const PackedRows& packed,
+                                  std::vector<Neighbor>* out) const {
+  out->clear();
+  if (k == 0) return;
+  auto& scratch = TraversalScratch::Get();
+  const float* q = PrepareQuery(query, &scratch.query);
+  TopK top{k, *out};
+  const size_t n = packed.slots.size();
+  const float* row = packed.rows.data();
+  // The same per-row kernels as QueryDist, so distances match ExactSearch.
+  for (size_t i = 0; i < n; ++i, row += dim()) {
+    float d;
+    switch (metric_) {
+      case Metric::kCosine:
+        d = 1.0f - k_.dot(q, row, dim()) * packed.inv_norms[i];
+        break;
+      case Metric::kEuclidean:
+        d = k_.l2sq(q, row, dim());
+        break;
+      default:
+        d = -k_.dot(q, row, dim());
+        break;
+    }
+    top.Offer(packed.slots[i], d);
+  }
+  std::sort(out->begin(), out->end());
+  for (Neighbor& nb : *out) nb.distance = ToReported(nb.distance);
 }
 
 GraphStats HnswIndex::Stats() const {

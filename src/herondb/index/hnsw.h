@@ -64,6 +64,20 @@ struct SlotBitmap {
   void Clear(uint32_t i) { words[i >> 6] &= ~(uint64_t{1} << (i & 63)); }
 };
 
+// Copies of some slots' rows in one contiguous block (plus their cosine
+// inverse norms), so that an exact scan over them reads memory sequentially
+// (ExactSearchPacked). Built by HnswIndex::PackRows; stale once any of those
+// slots changes (the owner must drop it).
+struct PackedRows {
+  std::vector<uint32_t> slots;   // slot of row i
+  std::vector<float> rows;       // slots.size() x dim, as stored
+  std::vector<float> inv_norms;  // cosine only: 1/|row i|
+  size_t Bytes() const {
+    return slots.capacity() * sizeof(uint32_t) + rows.capacity() * sizeof(float) +
+           inv_norms.capacity() * sizeof(float);
+  }
+};
+
 struct GraphStats {
   size_t num_layers = 0;
   double avg_degree_layer0 = 0;
@@ -105,6 +119,12 @@ class HnswIndex {
   // not; deleted ones are skipped).
   void ExactSearch(const float* query, size_t k, const SlotBitmap* allowed,
                    const std::vector<uint32_t>* candidates, std::vector<Neighbor>* out) const;
+  // Copies the rows of `slots` (live, in this order) into *out.
+  void PackRows(const std::vector<uint32_t>& slots, PackedRows* out) const;
+  // ExactSearch over packed rows: the same results, bit for bit, as
+  // ExactSearch over `packed.slots` while those slots are unchanged.
+  void ExactSearchPacked(const float* query, size_t k, const PackedRows& packed,
+                         std::vector<Neighbor>* out) const;
 
   // SQ8 quantized traversal (see the contract above). EnableQuantized trains
   // the ranges on the current rows (if any) and encodes them all; a no-op
