@@ -74,6 +74,11 @@ bool Database::Contains(std::string_view id) const {
 }
 
 void Database::ValidateVector(const float* v, std::string_view what) const {
+  // Fast path: a finite float32 sum of squares means every element is finite
+  // (an infinity or NaN would make it Inf or NaN); only then is the norm
+  // checked. Anything else takes the element-by-element pass below.
+  const float f2 = kernels::Best().dot(v, v, dim_);
+  if (std::isfinite(f2) && (f2 > 0 || metric_ != Metric::kCosine)) return;
   double n2 = 0;
   for (uint32_t i = 0; i < dim_; ++i) {
     if (!std::isfinite(v[i]))
