@@ -307,25 +307,28 @@ void Database::PlanFilter(const Filter* filter, size_t ef, FilterPlan* plan) con
   plan->all = !filter || filter->matches_all();
   plan->exact_scan = UseBruteForce();
   plan->ef = ef;
+  plan->far_ef = ef;
   plan->set.reset();
   if (plan->all) return;
   uint64_t uses = 0;
   plan->set = MatchingSlots(*filter, &uses);
-  // Exact scan: `matches` distances. Filtered walk: it stops once it holds
-  // `ef` matches, so it visits about kWalkVisitsPerEf * ef / selectivity
-  // nodes; widening the beam as selectivity drops keeps recall up.
+  // Exact scan: `matches` distances, streamed. Filtered walk (two-hop, see
+  // HnswIndex::Search): it scores only matching slots, and costs about as
+  // much as an exact scan of kWalkCostPerEf * ef rows whatever the
+  // selectivity. Below kExactScanFraction the matches' two-hop links thin
+  // out, so the exact scan is kept there for recall.
   const size_t matches = plan->set->slots.size();
   const size_t live = std::max<size_t>(index_->live_count(), 1);
+  // A query away from the matches (see HnswIndex::SearchTwoHop) gets the
+  // beam widened as selectivity drops: ef * sqrt(live / matches), rounded
+  // up, at most ef * kMaxEfWiden.
   const double inv_selectivity =
       static_cast<double>(live) / static_cast<double>(std::max<size_t>(matches, 1));
-  const size_t widen = std::clamp<size_t>(
-      static_cast<size_t>(std::ceil(std::sqrt(inv_selectivity))), 1, kMaxEfWiden);
-  plan->ef = ef * widen;
-  const double walk_visits =
-      static_cast<double>(kWalkVisitsPerEf) * static_cast<double>(plan->ef) * inv_selectivity;
+  plan->far_ef = ef * std::clamp<size_t>(static_cast<size_t>(std::ceil(std::sqrt(inv_selectivity))),
+                                         1, kMaxEfWiden);
   plan->exact_scan = plan->exact_scan || plan->set->bits.words.empty() ||
                      matches <= kExactScanMatches || matches * kExactScanFraction <= live ||
-                     static_cast<double>(matches) <= walk_visits;
+                     matches <= kWalkCostPerEf * ef;
   // A filter scanned exactly again: keep a packed copy of its rows in the
   // cache (the first search of a filter does not pay for the copy).
   if (plan->exact_scan && uses > 0 && !plan->set->has_packed() && matches > 0 &&
@@ -352,7 +355,7 @@ void Database::SearchLocked(const float* query, size_t k, size_t ef, const Filte
   } else if (plan.exact_scan) {
     index_->ExactSearch(query, k, nullptr, &plan.set->slots, found);
   } else {
-    index_->Search(query, k, plan.ef, &plan.set->bits, found);
+    index_->SearchTwoHop(query, k, plan.ef, plan.far_ef, plan.set->bits, found);
     // D8: never fewer than min(k, matches) results.
     if (found->size() < std::min(k, plan.set->slots.size()))
       index_->ExactSearch(query, k, nullptr, &plan.set->slots, found);
@@ -408,6 +411,7 @@ Database::FilterExplain Database::ExplainFilter(const Filter* filter, size_t k,
   e.matches = plan.all ? index_->live_count() : plan.set->slots.size();
   e.exact_scan = plan.exact_scan;
   e.ef = plan.ef;
+  e.far_ef = plan.far_ef;
   return e;
 }
 

@@ -29,11 +29,13 @@
 //   results ascending, narrowed by max_distance when given (D8).
 // - Filters (D7): a MetaIndex over the live slots' metadata, kept in step by
 //   every mutation, answers Count and narrows a filtered search to its
-//   matching slots. The search then scans those slots exactly when that is
-//   cheaper than a filtered graph walk (few matches), else walks the graph
-//   with the matching set as a bitmap (non-matching nodes still route) and
-//   a beam widened as selectivity drops, falling back to the exact scan if
-//   the walk returns fewer than min(k, matches) (docs/filters.md).
+//   matching slots (kept in a FilterCache until the next mutation). The
+//   search then scans those slots exactly when that is cheaper than a
+//   filtered graph walk (few matches), else walks the graph with the
+//   matching set as a bitmap, scoring only matching nodes and reaching them
+//   through non-matching neighbours' lists (two hops), falling back to the
+//   exact scan if the walk returns fewer than min(k, matches)
+//   (docs/filters.md).
 // - Metadata is an immutable Value shared with callers (ValuePtr; null means
 //   "no metadata").
 #pragma once
@@ -115,14 +117,14 @@ class Database {
   // this many slots, or at most 1/kExactScanFraction of the live slots.
   static constexpr size_t kExactScanMatches = 4096;
   static constexpr size_t kExactScanFraction = 50;
-  // Above those, the exact scan is still chosen while it computes fewer
-  // distances than the filtered walk is expected to: a walk that must
-  // collect `ef` matches visits about kWalkVisitsPerEf * ef * live / matches
-  // nodes (calibrated on 100k x 384 clustered data, where one visit costs
-  // about one exact-scan distance; see docs/filters.md).
-  static constexpr size_t kWalkVisitsPerEf = 16;
-  // The filtered walk's beam is ef * sqrt(live / matches), rounded up, at most
-  // ef * kMaxEfWiden.
+  // Above those, the exact scan is still chosen while the set holds at most
+  // kWalkCostPerEf * ef slots: the two-hop filtered walk with beam ef costs
+  // about as much as an exact scan of that many rows (calibrated on 100k x
+  // 384 MiniLM embeddings, ef 64: walk ~0.35 ms, scan ~57 us per 1000 rows;
+  // see docs/filters.md).
+  static constexpr size_t kWalkCostPerEf = 96;
+  // The walk's beam for a query away from the matches: ef * sqrt(live /
+  // matches), rounded up, at most ef * kMaxEfWiden.
   static constexpr size_t kMaxEfWiden = 4;
 
   // Opens the database at `path`, or creates it when there is none and
@@ -172,7 +174,8 @@ class Database {
   struct FilterExplain {
     size_t matches = 0;       // live slots matching the filter
     bool exact_scan = false;  // true: exact scan of the matches; false: graph walk
-    size_t ef = 0;            // the walk's (widened) beam
+    size_t ef = 0;            // the walk's beam
+    size_t far_ef = 0;        // its beam for a query away from the matches
   };
   FilterExplain ExplainFilter(const Filter* filter, size_t k,
                               std::optional<size_t> ef_search) const;
@@ -221,6 +224,7 @@ class Database {
     bool all = true;
     bool exact_scan = false;              // scan the set exactly instead of the graph
     size_t ef = 0;                        // beam of the filtered graph walk
+    size_t far_ef = 0;                    // its beam for a query away from the matches
     std::shared_ptr<const MatchSet> set;  // the matching slots (!all); bits when walking
   };
   void ValidatePuts(const std::vector<PutEntry>& entries, bool require_new,
