@@ -631,7 +631,7 @@ void HnswIndex::ExactSearch(const float* query, size_t k, const SlotBitmap* allo
         inv[n] = RowScale(s);
         ++n;
       }
-      ScoreRows(q, buf.data(), slots, inv, n, &top);
+      ScoreRows(q, buf.data(), slots, 0, inv, n, &top);
     }
   } else {
     constexpr size_t kBlock = 256;
@@ -684,18 +684,37 @@ void HnswIndex::ExactSearchPacked(const float* query, size_t k, const PackedRows
   TopK top{k, *out};
   const size_t total = packed.slots.size();
   const bool cosine = metric_ == Metric::kCosine;
+  // Labelled by row position (ascending with the slots, so ties break the
+  // same way); the winners are rescored from their packed rows (in cache)
+  // with QueryDist's arithmetic, then labelled with their slots.
   for (size_t begin = 0; begin < total; begin += kScanBlock) {
     const size_t n = std::min(kScanBlock, total - begin);
-    ScoreRows(q, packed.rows.data() + begin * dim(), packed.slots.data() + begin,
+    ScoreRows(q, packed.rows.data() + begin * dim(), nullptr, static_cast<uint32_t>(begin),
               cosine ? packed.inv_norms.data() + begin : nullptr, n, &top);
   }
-  RescoreWinners(q, out);
+  for (Neighbor& nb : *out) {
+    const uint32_t pos = nb.slot;
+    const float* row = packed.rows.data() + pos * dim();
+    switch (metric_) {
+      case Metric::kCosine:
+        nb.distance = 1.0f - k_.dot(q, row, dim()) * packed.inv_norms[pos];
+        break;
+      case Metric::kEuclidean:
+        nb.distance = k_.l2sq(q, row, dim());
+        break;
+      case Metric::kDot:
+        nb.distance = -k_.dot(q, row, dim());
+        break;
+    }
+    nb.slot = packed.slots[pos];
+  }
   std::sort(out->begin(), out->end());
   for (Neighbor& nb : *out) nb.distance = ToReported(nb.distance);
 }
 
 void HnswIndex::ScoreRows(const float* q, const float* rows, const uint32_t* slots,
-                          const float* inv_norms, size_t n, TopK* top) const {
+                          uint32_t first_label, const float* inv_norms, size_t n, TopK* top) const {
+  auto label = [&](size_t i) { return slots ? slots[i] : first_label + static_cast<uint32_t>(i); };
   float dists[kScanBlock];
   if (metric_ == Metric::kEuclidean)
     k_.l2sq_batch(q, rows, n, dim(), dists);
@@ -708,12 +727,12 @@ void HnswIndex::ScoreRows(const float* q, const float* rows, const uint32_t* slo
   }
   // Once k are held, most rows lose to the k-th best: one compare each.
   size_t i = 0;
-  for (; i < n && top->heap.size() < top->k; ++i) top->Offer(slots[i], dists[i]);
+  for (; i < n && top->heap.size() < top->k; ++i) top->Offer(label(i), dists[i]);
   if (i == n) return;
   float worst = top->heap.front().distance;
   for (; i < n; ++i) {
     if (!(dists[i] < worst)) continue;
-    top->Offer(slots[i], dists[i]);
+    top->Offer(label(i), dists[i]);
     worst = top->heap.front().distance;
   }
 }

@@ -238,10 +238,11 @@ class HnswIndex {
   // Exact scans score rows in blocks of this many with the batch kernels.
   static constexpr size_t kScanBlock = 64;
   struct TopK;
-  // Offers rows[i] (n contiguous rows, n <= kScanBlock) as slots[i] to *top;
-  // cosine uses inv_norms[i] as the row's 1/|x|.
-  void ScoreRows(const float* q, const float* rows, const uint32_t* slots, const float* inv_norms,
-                 size_t n, TopK* top) const;
+  // Offers rows[i] (n contiguous rows, n <= kScanBlock) to *top labelled
+  // slots[i], or first_label + i when slots is null; cosine uses
+  // inv_norms[i] as the row's 1/|x|.
+  void ScoreRows(const float* q, const float* rows, const uint32_t* slots, uint32_t first_label,
+                 const float* inv_norms, size_t n, TopK* top) const;
   // The batch kernels round differently from QueryDist; the k winners of a
   // candidate scan get QueryDist's distance, so every search reports the
   // same value for a slot (the graph walk, both scans).
