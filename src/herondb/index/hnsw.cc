@@ -576,9 +576,26 @@ void HnswIndex::SearchImpl(const float* query, size_t k, size_t ef, size_t far_e
 
 // The k smallest (distance, slot) pairs offered, as a max-heap on distance.
 struct HnswIndex::TopK {
+  // Up to this k the winners are kept as a sorted array (insertion is
+  // cheaper than heap updates for small k); above it as a max-heap.
+  static constexpr size_t kSortedMax = 64;
   size_t k;
   std::vector<Neighbor>& heap;
+  bool full() const { return heap.size() >= k; }
+  // The k-th best distance held (only when full()).
+  float Worst() const { return k <= kSortedMax ? heap.back().distance : heap.front().distance; }
   void Offer(uint32_t s, float d) {
+    if (k <= kSortedMax) {
+      if (heap.size() < k) {
+        heap.push_back({d, s});
+      } else if (!(d < heap.back().distance)) {
+        return;
+      }
+      size_t i = heap.size() - 1;
+      for (; i > 0 && heap[i - 1].distance > d; --i) heap[i] = heap[i - 1];
+      heap[i] = {d, s};
+      return;
+    }
     if (heap.size() < k) {
       heap.push_back({d, s});
       std::push_heap(heap.begin(), heap.end(), Closer{});
@@ -727,13 +744,13 @@ void HnswIndex::ScoreRows(const float* q, const float* rows, const uint32_t* slo
   }
   // Once k are held, most rows lose to the k-th best: one compare each.
   size_t i = 0;
-  for (; i < n && top->heap.size() < top->k; ++i) top->Offer(label(i), dists[i]);
+  for (; i < n && !top->full(); ++i) top->Offer(label(i), dists[i]);
   if (i == n) return;
-  float worst = top->heap.front().distance;
+  float worst = top->Worst();
   for (; i < n; ++i) {
     if (!(dists[i] < worst)) continue;
     top->Offer(label(i), dists[i]);
-    worst = top->heap.front().distance;
+    worst = top->Worst();
   }
 }
 
