@@ -313,7 +313,7 @@ void Database::PlanFilter(const Filter* filter, size_t ef, FilterPlan* plan) con
   uint64_t uses = 0;
   plan->set = MatchingSlots(*filter, &uses);
   // Exact scan: `matches` distances, streamed. Filtered walk (two-hop, see
-  // HnswIndex::Search): it scores only matching slots, and costs about as
+  // HnswIndex::SearchTwoHop): it scores only matching slots, and costs about as
   // much as an exact scan of kWalkCostPerEf * ef rows whatever the
   // selectivity. Below kExactScanFraction the matches' two-hop links thin
   // out, so the exact scan is kept there for recall.
