@@ -169,7 +169,8 @@ bool FilterCacheKey(PyObject* o, std::string* key, int depth = 0) {
 
 // Compiled filters of recent where_filter dicts, keyed by FilterCacheKey,
 // so a repeated filter skips the dict -> Value -> Filter conversion.
-// Bounded: emptied when it reaches kMaxFilters entries.
+// Bounded: emptied when it reaches kMaxFilters entries; keys of at most
+// 4 KiB.
 class ParsedFilters {
  public:
   static constexpr size_t kMaxFilters = 256;
@@ -203,7 +204,10 @@ std::shared_ptr<const Filter> ToFilter(nb::handle where_filter) {
                              .c_str());
   thread_local std::string key;
   key.clear();
-  const bool cacheable = FilterCacheKey(where_filter.ptr(), &key);
+  // Large filters (long $in lists) are not kept: the cache holds up to
+  // kMaxFilters of them for the whole process.
+  constexpr size_t kMaxKeyBytes = 4096;
+  const bool cacheable = FilterCacheKey(where_filter.ptr(), &key) && key.size() <= kMaxKeyBytes;
   if (cacheable)
     if (std::shared_ptr<const Filter> f = Parsed().Find(key)) return f;
   auto f = std::make_shared<const Filter>(Filter::Parse(ToValue(where_filter)));

@@ -91,6 +91,9 @@ TEST(FilterCache, BoundedByBytesAndSkipsOversizedSets) {
   cache.Insert("huge", 0, Set(std::vector<uint32_t>(10000)));  // larger than the bound
   EXPECT_EQ(cache.Find("huge"), nullptr);
   EXPECT_NE(cache.Find("b"), nullptr);  // nothing was evicted for it
+  // Keys count too: a key longer than the bound keeps its set out.
+  cache.Insert(std::string(3 * one, 'k'), 0, Set({1}));
+  EXPECT_EQ(cache.Find(std::string(3 * one, 'k')), nullptr);
 }
 
 TEST(FilterCache, InvalidateDropsEverythingAndAStaleInsertIsIgnored) {

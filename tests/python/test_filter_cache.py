@@ -270,3 +270,12 @@ def test_search_result_metadata_is_converted_once_per_result(pair):
     (again,) = db.search(_near_queries()[0], k=1, where_filter={"t": "a"})
     assert "extra" not in again.metadata
     assert isinstance(hit, herondb.SearchResult)
+
+
+def test_large_filters_are_answered_without_being_kept(pair):
+    db, oracle, _ = pair
+    q = _near_queries()[0]
+    flt = {"t": {"$in": ["a"] + [f"x{i}" for i in range(2000)]}}  # a key over 4 KiB
+    for _ in range(2):
+        hits = db.search(q, k=10, where_filter=flt)
+        assert [h.id for h in hits] == oracle.nearest(q, lambda m: m.get("t") == "a")

@@ -18,7 +18,7 @@ std::shared_ptr<const MatchSet> FilterCache::Find(const std::string& key, uint64
 }
 
 void FilterCache::EraseLocked(std::list<Entry>::iterator it) {
-  bytes_ -= it->set->Bytes();
+  bytes_ -= it->set->Bytes() + it->key.size();
   map_.erase(it->key);
   lru_.erase(it);
 }
@@ -26,7 +26,7 @@ void FilterCache::EraseLocked(std::list<Entry>::iterator it) {
 void FilterCache::Insert(const std::string& key, uint64_t epoch,
                          std::shared_ptr<const MatchSet> set) {
   if (!set || max_entries_ == 0) return;
-  const size_t size = set->Bytes();
+  const size_t size = set->Bytes() + key.size();
   if (size > max_bytes_) return;
   std::lock_guard<std::mutex> lk(mu_);
   if (epoch != epoch_) return;

@@ -17,7 +17,7 @@
 //   Searches look up and insert only while holding the read lock, so an
 //   entry is never older than the last mutation. Insert also takes the epoch
 //   the set was computed at and ignores a stale one (defence in depth).
-// - Bounds: at most max_entries entries and max_bytes bytes of sets;
+// - Bounds: at most max_entries entries and max_bytes bytes of sets and keys;
 //   least recently used entries go first; a set larger than max_bytes alone
 //   is not kept.
 // - Thread safety: every method may be called concurrently (one internal
