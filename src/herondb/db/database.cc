@@ -360,6 +360,20 @@ void Database::SearchLocked(const float* query, size_t k, size_t ef, const Filte
     if (found->size() < std::min(k, plan.set->slots.size()))
       index_->ExactSearch(query, k, nullptr, &plan.set->slots, found);
   }
+  // The winners' ids and metadata lie anywhere in memory, and taking a
+  // reference to the metadata is a locked instruction that waits for its
+  // line: fetch them all first so the misses overlap.
+  for (const Neighbor& n : *found) {
+    __builtin_prefetch(&slot_meta_[n.slot]);
+    __builtin_prefetch(&ids_.offsets()[n.slot]);
+  }
+  for (const Neighbor& n : *found) {
+    if (const Value* v = slot_meta_[n.slot].get()) {
+      // make_shared puts the reference counts just before the value.
+      __builtin_prefetch(reinterpret_cast<const char*>(v) - 16);
+    }
+    __builtin_prefetch(ids_.bytes().data() + ids_.offsets()[n.slot]);
+  }
   out->clear();
   out->reserve(found->size());
   for (const Neighbor& n : *found) {
