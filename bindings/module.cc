@@ -13,13 +13,17 @@
 
 #include <cmath>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <string>
+#include <unordered_map>
 
 #include "convert.h"
 #include "herondb/common/error.h"
 #include "herondb/db/database.h"
 #include "herondb/kernels/distance.h"
 #include "herondb/meta/filter.h"
+#include "search_result.h"
 
 namespace nb = nanobind;
 using namespace nb::literals;
@@ -68,35 +72,17 @@ void Translate(const herondb::Error& e) {
   PyErr_SetString(type, e.what());
 }
 
-// A search hit as Python sees it: attribute access plus tuple behaviour.
-struct PySearchResult {
-  nb::object id;
-  double distance;
-  nb::object metadata;
-
-  nb::object Item(Py_ssize_t i) const {
-    if (i < 0) i += 3;
-    switch (i) {
-      case 0:
-        return id;
-      case 1:
-        return nb::float_(distance);
-      case 2:
-        return metadata;
-    }
-    throw nb::index_error("SearchResult index out of range");
-  }
-  nb::tuple AsTuple() const { return nb::make_tuple(id, distance, metadata); }
-};
-
+// The hits as a list of SearchResult (search_result.h).
 nb::list ToPyHits(std::vector<SearchHit>& hits) {
-  nb::list out;
-  for (SearchHit& h : hits) {
-    auto* r =
-        new PySearchResult{nb::str(h.id.data(), h.id.size()), h.distance, FromMetadata(h.metadata)};
-    out.append(nb::cast(r, nb::rv_policy::take_ownership));
+  nb::object out = nb::steal(PyList_New(static_cast<Py_ssize_t>(hits.size())));
+  if (!out) throw nb::python_error();
+  for (size_t i = 0; i < hits.size(); ++i) {
+    SearchHit& h = hits[i];
+    PyObject* r = NewSearchResult(h.id, h.distance, std::move(h.metadata));
+    if (!r) throw nb::python_error();
+    PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(i), r);
   }
-  return out;
+  return nb::borrow<nb::list>(out);
 }
 
 std::optional<size_t> CheckEf(std::optional<int64_t> ef) {
@@ -115,16 +101,119 @@ std::optional<float> CheckMaxDistance(std::optional<double> d) {
   return static_cast<float>(*d);
 }
 
+// Appends an injective encoding of `o` to *key (type tag, then payload),
+// for the filter cache below. False when `o` holds anything other than
+// exact builtin dict/list/tuple/str/int/float/bool/None (subclasses and
+// other types are converted without caching), an int beyond 64 bits, or
+// nesting deeper than 64.
+bool FilterCacheKey(PyObject* o, std::string* key, int depth = 0) {
+  if (depth > 64) return false;
+  auto put_size = [key](size_t n) {
+    do {
+      key->push_back(static_cast<char>((n & 0x7F) | (n > 0x7F ? 0x80 : 0)));
+      n >>= 7;
+    } while (n);
+  };
+  auto put_bytes = [&](const void* p, size_t n) { key->append(static_cast<const char*>(p), n); };
+  auto put_str = [&](PyObject* str) {
+    Py_ssize_t n = 0;
+    const char* u = PyUnicode_AsUTF8AndSize(str, &n);
+    if (!u) {
+      PyErr_Clear();
+      return false;
+    }
+    put_size(static_cast<size_t>(n));
+    put_bytes(u, static_cast<size_t>(n));
+    return true;
+  };
+  if (o == Py_None) {
+    key->push_back('N');
+  } else if (o == Py_True || o == Py_False) {
+    key->push_back(o == Py_True ? 'T' : 'F');
+  } else if (PyLong_CheckExact(o)) {
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (overflow || (v == -1 && PyErr_Occurred())) {
+      PyErr_Clear();
+      return false;
+    }
+    key->push_back('i');
+    put_bytes(&v, sizeof(v));
+  } else if (PyFloat_CheckExact(o)) {
+    double d = PyFloat_AS_DOUBLE(o);
+    key->push_back('f');
+    put_bytes(&d, sizeof(d));
+  } else if (PyUnicode_CheckExact(o)) {
+    key->push_back('s');
+    return put_str(o);
+  } else if (PyList_CheckExact(o) || PyTuple_CheckExact(o)) {
+    key->push_back(PyList_CheckExact(o) ? 'l' : 't');
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(o);
+    put_size(static_cast<size_t>(n));
+    for (Py_ssize_t i = 0; i < n; ++i)
+      if (!FilterCacheKey(PySequence_Fast_GET_ITEM(o, i), key, depth + 1)) return false;
+  } else if (PyDict_CheckExact(o)) {
+    key->push_back('d');
+    put_size(static_cast<size_t>(PyDict_Size(o)));
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    while (PyDict_Next(o, &pos, &k, &v)) {
+      if (!PyUnicode_CheckExact(k) || !put_str(k)) return false;
+      if (!FilterCacheKey(v, key, depth + 1)) return false;
+    }
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Compiled filters of recent where_filter dicts, keyed by FilterCacheKey,
+// so a repeated filter skips the dict -> Value -> Filter conversion.
+// Bounded: emptied when it reaches kMaxFilters entries; keys of at most
+// 4 KiB.
+class ParsedFilters {
+ public:
+  static constexpr size_t kMaxFilters = 256;
+  std::shared_ptr<const Filter> Find(const std::string& key) {
+    std::lock_guard<std::mutex> lk(mu_);
+    auto it = map_.find(key);
+    return it == map_.end() ? nullptr : it->second;
+  }
+  void Insert(std::string key, std::shared_ptr<const Filter> f) {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (map_.size() >= kMaxFilters) map_.clear();
+    map_.emplace(std::move(key), std::move(f));
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<const Filter>> map_;
+};
+
+ParsedFilters& Parsed() {
+  static ParsedFilters* p = new ParsedFilters();  // never destroyed (used at exit)
+  return *p;
+}
+
 // None -> no filter; dict -> compiled Filter; anything else TypeError.
-std::optional<Filter> ToFilter(nb::handle where_filter) {
-  if (where_filter.is_none()) return std::nullopt;
+std::shared_ptr<const Filter> ToFilter(nb::handle where_filter) {
+  if (where_filter.is_none()) return nullptr;
   if (!PyDict_Check(where_filter.ptr()))
     throw nb::type_error(("where_filter must be a dict or None, got " +
                           std::string(nb::type_name(where_filter.type()).c_str()))
                              .c_str());
-  return Filter::Parse(ToValue(where_filter));
+  thread_local std::string key;
+  key.clear();
+  // Large filters (long $in lists) are not kept: the cache holds up to
+  // kMaxFilters of them for the whole process.
+  constexpr size_t kMaxKeyBytes = 4096;
+  const bool cacheable = FilterCacheKey(where_filter.ptr(), &key) && key.size() <= kMaxKeyBytes;
+  if (cacheable)
+    if (std::shared_ptr<const Filter> f = Parsed().Find(key)) return f;
+  auto f = std::make_shared<const Filter>(Filter::Parse(ToValue(where_filter)));
+  if (cacheable) Parsed().Insert(key, f);
+  return f;
 }
-const Filter* Ptr(const std::optional<Filter>& f) { return f ? &*f : nullptr; }
 
 std::optional<uint32_t> OptU32(std::optional<int64_t> v, const char* name) {
   if (!v) return std::nullopt;
@@ -238,11 +327,11 @@ class PyDatabase {
     auto ef = CheckEf(ef_search);
     auto md = CheckMaxDistance(max_distance);
     Rows q = ToVector(vector, db->dim(), "query vector");
-    std::optional<Filter> filter = ToFilter(where_filter);
+    std::shared_ptr<const Filter> filter = ToFilter(where_filter);
     std::vector<SearchHit> hits;
     {
       nb::gil_scoped_release nogil;
-      hits = db->Search(q.data, kk, ef, Ptr(filter), md);
+      hits = db->Search(q.data, kk, ef, filter.get(), md);
     }
     return ToPyHits(hits);
   }
@@ -254,11 +343,11 @@ class PyDatabase {
     auto ef = CheckEf(ef_search);
     auto md = CheckMaxDistance(max_distance);
     Rows q = ToBatch(vectors, db->dim(), "query vectors");
-    std::optional<Filter> filter = ToFilter(where_filter);
+    std::shared_ptr<const Filter> filter = ToFilter(where_filter);
     std::vector<std::vector<SearchHit>> hits;
     {
       nb::gil_scoped_release nogil;
-      hits = db->SearchMany(q.data, q.n, kk, ef, Ptr(filter), md);
+      hits = db->SearchMany(q.data, q.n, kk, ef, filter.get(), md);
     }
     nb::list out;
     for (auto& h : hits) out.append(ToPyHits(h));
@@ -295,9 +384,9 @@ class PyDatabase {
 
   size_t Count(nb::handle where_filter) {
     auto db = this->db();
-    std::optional<Filter> filter = ToFilter(where_filter);
+    std::shared_ptr<const Filter> filter = ToFilter(where_filter);
     nb::gil_scoped_release nogil;
-    return db->Count(Ptr(filter));
+    return db->Count(filter.get());
   }
 
   nb::dict Stats() {
@@ -361,29 +450,7 @@ NB_MODULE(_core, m) {
   m.def("_canonical_metric", [](const std::string& name) { return MetricName(ParseMetric(name)); });
   m.attr("DEFAULT_EF_SEARCH") = Database::kDefaultEfSearch;
 
-  nb::class_<PySearchResult>(m, "SearchResult",
-                             "One search hit: id, distance and metadata; also a 3-tuple.")
-      .def(nb::init<nb::object, double, nb::object>(), "id"_a, "distance"_a,
-           "metadata"_a = nb::none())
-      .def_ro("id", &PySearchResult::id, "The matched vector's id.")
-      .def_ro("distance", &PySearchResult::distance, "Distance to the query (lower is closer).")
-      .def_ro("metadata", &PySearchResult::metadata, "The matched vector's metadata, or None.")
-      .def("__len__", [](const PySearchResult&) { return 3; })
-      .def("__getitem__", &PySearchResult::Item)
-      .def("__iter__", [](const PySearchResult& r) { return r.AsTuple().attr("__iter__")(); })
-      .def("__eq__",
-           [](const PySearchResult& r, nb::handle other) {
-             if (nb::isinstance<PySearchResult>(other))
-               return r.AsTuple().equal(nb::cast<const PySearchResult&>(other).AsTuple());
-             if (nb::isinstance<nb::tuple>(other)) return r.AsTuple().equal(other);
-             return false;
-           })
-      .def("__hash__",
-           [](const PySearchResult& r) { return nb::hash(nb::make_tuple(r.id, r.distance)); })
-      .def("__repr__", [](const PySearchResult& r) {
-        return nb::str("SearchResult(id={!r}, distance={!r}, metadata={!r})")
-            .format(r.id, r.distance, r.metadata);
-      });
+  if (!AddSearchResultType(m.ptr())) throw nb::python_error();
 
   nb::class_<PyDatabase>(m, "_Database")
       .def(nb::init<const std::string&, std::optional<int64_t>, std::optional<std::string>,
@@ -454,11 +521,12 @@ NB_MODULE(_core, m) {
       .def("count", &PyDatabase::Count, "where_filter"_a = nb::none())
       .def("ids", [](PyDatabase& d) { return d.db()->Ids(); })
       .def("__len__", [](PyDatabase& d) { return d.db()->size(); })
-      .def("__contains__",
-           [](PyDatabase& d, nb::handle id) {
-             return PyUnicode_Check(id.ptr()) && d.db()->Contains(ToId(id, "id"));
-           },
-           "id"_a.none())
+      .def(
+          "__contains__",
+          [](PyDatabase& d, nb::handle id) {
+            return PyUnicode_Check(id.ptr()) && d.db()->Contains(ToId(id, "id"));
+          },
+          "id"_a.none())
       .def("stats", &PyDatabase::Stats)
       .def(
           "enable_quantized_search",

@@ -92,6 +92,11 @@ bool Database::Contains(std::string_view id) const {
 }
 
 void Database::ValidateVector(const float* v, std::string_view what) const {
+  // Fast path: a finite float32 sum of squares means every element is finite
+  // (an infinity or NaN would make it Inf or NaN); only then is the norm
+  // checked. Anything else takes the element-by-element pass below.
+  const float f2 = kernels::Best().dot(v, v, dim_);
+  if (std::isfinite(f2) && (f2 > 0 || metric_ != Metric::kCosine)) return;
   double n2 = 0;
   for (uint32_t i = 0; i < dim_; ++i) {
     if (!std::isfinite(v[i]))
@@ -128,6 +133,7 @@ void Database::ValidatePuts(const std::vector<PutEntry>& entries, bool require_n
 // Applies validated puts: overwrites existing ids in place, inserts the new
 // ones as one parallel batch. Later entries win over earlier ones.
 void Database::ApplyPuts(const std::vector<PutEntry>& entries) {
+  InvalidateFilterCache();
   std::unordered_map<std::string_view, size_t> last;
   last.reserve(entries.size());
   for (size_t i = 0; i < entries.size(); ++i) last[entries[i].id] = i;
@@ -176,6 +182,7 @@ void Database::ApplyPuts(const std::vector<PutEntry>& entries) {
 }
 
 void Database::ApplyDeletes(const std::vector<uint32_t>& slots) {
+  InvalidateFilterCache();
   for (uint32_t s : slots) {
     if (index_->IsDeleted(s)) continue;
     ids_.Kill(s);
@@ -275,48 +282,82 @@ std::vector<std::string> Database::Ids() const {
 bool Database::UseBruteForce() const { return index_->size() <= kBruteForceSlots; }
 
 void Database::RebuildMetaIndex() {
+  InvalidateFilterCache();
   meta_index_.Clear();
   for (uint32_t s = 0; s < slot_meta_.size(); ++s)
     if (!index_->IsDeleted(s)) meta_index_.Insert(s, slot_meta_[s].get());
+}
+
+std::shared_ptr<const MatchSet> Database::MatchingSlots(const Filter& filter,
+                                                        uint64_t* uses) const {
+  *uses = 0;
+  const std::string& key = filter.cache_key();
+  if (!key.empty())
+    if (std::shared_ptr<const MatchSet> hit = filter_cache_.Find(key, uses)) return hit;
+  const uint64_t epoch = filter_cache_.epoch();
+  auto set = std::make_shared<MatchSet>();
+  std::vector<uint32_t>& slots = set->slots;
+  // From the metadata index when it answers exactly, else its candidates
+  // (or every live slot) checked one by one.
+  std::optional<MetaIndex::Candidates> cands = meta_index_.Plan(filter);
+  if (cands && cands->exact) {
+    slots = std::move(cands->slots);
+  } else if (cands) {
+    for (uint32_t s : cands->slots)
+      if (filter.Matches(slot_meta_[s].get())) slots.push_back(s);
+  } else {
+    for (uint32_t s = 0; s < index_->size(); ++s)
+      if (!index_->IsDeleted(s) && filter.Matches(slot_meta_[s].get())) slots.push_back(s);
+  }
+  slots.shrink_to_fit();
+  // The bitmap only where PlanFilter may choose the graph walk.
+  const size_t live = index_->live_count();
+  if (!UseBruteForce() && slots.size() > kExactScanMatches &&
+      slots.size() * kExactScanFraction > live) {
+    set->bits.words.assign((index_->size() + 63) / 64, 0);
+    for (uint32_t s : slots) set->bits.Set(s);
+  }
+  if (!key.empty()) filter_cache_.Insert(key, epoch, set);
+  return set;
 }
 
 void Database::PlanFilter(const Filter* filter, size_t ef, FilterPlan* plan) const {
   plan->all = !filter || filter->matches_all();
   plan->exact_scan = UseBruteForce();
   plan->ef = ef;
-  plan->slots.clear();
-  plan->bits.words.clear();
+  plan->far_ef = ef;
+  plan->set.reset();
   if (plan->all) return;
-  // The matching live slots: from the metadata index when it answers
-  // exactly, else its candidates (or every live slot) checked one by one.
-  std::optional<MetaIndex::Candidates> cands = meta_index_.Plan(*filter);
-  if (cands && cands->exact) {
-    plan->slots = std::move(cands->slots);
-  } else if (cands) {
-    for (uint32_t s : cands->slots)
-      if (filter->Matches(slot_meta_[s].get())) plan->slots.push_back(s);
-  } else {
-    for (uint32_t s = 0; s < index_->size(); ++s)
-      if (!index_->IsDeleted(s) && filter->Matches(slot_meta_[s].get())) plan->slots.push_back(s);
-  }
-  // Exact scan: `matches` distances. Filtered walk: it stops once it holds
-  // `ef` matches, so it visits about kWalkVisitsPerEf * ef / selectivity
-  // nodes; widening the beam as selectivity drops keeps recall up.
-  const size_t matches = plan->slots.size();
+  uint64_t uses = 0;
+  plan->set = MatchingSlots(*filter, &uses);
+  // Exact scan: `matches` distances, streamed. Filtered walk (two-hop, see
+  // HnswIndex::SearchTwoHop): it scores only matching slots, and costs about as
+  // much as an exact scan of kWalkCostPerEf * ef rows whatever the
+  // selectivity. Below kExactScanFraction the matches' two-hop links thin
+  // out, so the exact scan is kept there for recall.
+  const size_t matches = plan->set->slots.size();
   const size_t live = std::max<size_t>(index_->live_count(), 1);
+  // A query away from the matches (see HnswIndex::SearchTwoHop) gets the
+  // beam widened as selectivity drops: ef * sqrt(live / matches), rounded
+  // up, at most ef * kMaxEfWiden.
   const double inv_selectivity =
       static_cast<double>(live) / static_cast<double>(std::max<size_t>(matches, 1));
-  const size_t widen = std::clamp<size_t>(
-      static_cast<size_t>(std::ceil(std::sqrt(inv_selectivity))), 1, kMaxEfWiden);
-  plan->ef = ef * widen;
-  const double walk_visits =
-      static_cast<double>(kWalkVisitsPerEf) * static_cast<double>(plan->ef) * inv_selectivity;
-  plan->exact_scan = plan->exact_scan || matches <= kExactScanMatches ||
-                     matches * kExactScanFraction <= live ||
-                     static_cast<double>(matches) <= walk_visits;
-  if (plan->exact_scan) return;
-  plan->bits.words.assign((index_->size() + 63) / 64, 0);
-  for (uint32_t s : plan->slots) plan->bits.Set(s);
+  plan->far_ef = ef * std::clamp<size_t>(static_cast<size_t>(std::ceil(std::sqrt(inv_selectivity))),
+                                         1, kMaxEfWiden);
+  plan->exact_scan = plan->exact_scan || plan->set->bits.words.empty() ||
+                     matches <= kExactScanMatches || matches * kExactScanFraction <= live ||
+                     matches <= kWalkCostPerEf * ef;
+  // A filter scanned exactly again: keep a packed copy of its rows in the
+  // cache (the first search of a filter does not pay for the copy).
+  if (plan->exact_scan && uses > 0 && !plan->set->has_packed() && matches > 0 &&
+      matches * index_->dim() * sizeof(float) <= filter_cache_.max_packed_bytes()) {
+    auto packed = std::make_shared<MatchSet>();
+    packed->slots = plan->set->slots;
+    packed->bits = plan->set->bits;
+    index_->PackRows(packed->slots, &packed->packed);
+    filter_cache_.Insert(filter->cache_key(), filter_cache_.epoch(), packed);
+    plan->set = std::move(packed);
+  }
 }
 
 void Database::SearchLocked(const float* query, size_t k, size_t ef, const FilterPlan& plan,
@@ -327,13 +368,29 @@ void Database::SearchLocked(const float* query, size_t k, size_t ef, const Filte
       index_->ExactSearch(query, k, nullptr, nullptr, found);
     else
       index_->Search(query, k, ef, nullptr, found);
+  } else if (plan.exact_scan && plan.set->has_packed()) {
+    index_->ExactSearchPacked(query, k, plan.set->packed, found);
   } else if (plan.exact_scan) {
-    index_->ExactSearch(query, k, nullptr, &plan.slots, found);
+    index_->ExactSearch(query, k, nullptr, &plan.set->slots, found);
   } else {
-    index_->Search(query, k, plan.ef, &plan.bits, found);
+    index_->SearchTwoHop(query, k, plan.ef, plan.far_ef, plan.set->bits, found);
     // D8: never fewer than min(k, matches) results.
-    if (found->size() < std::min(k, plan.slots.size()))
-      index_->ExactSearch(query, k, nullptr, &plan.slots, found);
+    if (found->size() < std::min(k, plan.set->slots.size()))
+      index_->ExactSearch(query, k, nullptr, &plan.set->slots, found);
+  }
+  // The winners' ids and metadata lie anywhere in memory, and taking a
+  // reference to the metadata is a locked instruction that waits for its
+  // line: fetch them all first so the misses overlap.
+  for (const Neighbor& n : *found) {
+    __builtin_prefetch(&slot_meta_[n.slot]);
+    __builtin_prefetch(&ids_.offsets()[n.slot]);
+  }
+  for (const Neighbor& n : *found) {
+    if (const Value* v = slot_meta_[n.slot].get()) {
+      // make_shared puts the reference counts just before the value.
+      __builtin_prefetch(reinterpret_cast<const char*>(v) - 16);
+    }
+    __builtin_prefetch(ids_.bytes().data() + ids_.offsets()[n.slot]);
   }
   out->clear();
   out->reserve(found->size());
@@ -383,9 +440,10 @@ Database::FilterExplain Database::ExplainFilter(const Filter* filter, size_t k,
   std::shared_lock lk(mu_);
   PlanFilter(filter, std::max(k, ef_search.value_or(kDefaultEfSearch)), &plan);
   FilterExplain e;
-  e.matches = plan.all ? index_->live_count() : plan.slots.size();
+  e.matches = plan.all ? index_->live_count() : plan.set->slots.size();
   e.exact_scan = plan.exact_scan;
   e.ef = plan.ef;
+  e.far_ef = plan.far_ef;
   return e;
 }
 

@@ -29,11 +29,13 @@
 //   results ascending, narrowed by max_distance when given (D8).
 // - Filters (D7): a MetaIndex over the live slots' metadata, kept in step by
 //   every mutation, answers Count and narrows a filtered search to its
-//   matching slots. The search then scans those slots exactly when that is
-//   cheaper than a filtered graph walk (few matches), else walks the graph
-//   with the matching set as a bitmap (non-matching nodes still route) and
-//   a beam widened as selectivity drops, falling back to the exact scan if
-//   the walk returns fewer than min(k, matches) (docs/filters.md).
+//   matching slots (kept in a FilterCache until the next mutation). The
+//   search then scans those slots exactly when that is cheaper than a
+//   filtered graph walk (few matches), else walks the graph with the
+//   matching set as a bitmap, scoring only matching nodes and reaching them
+//   through non-matching neighbours' lists (two hops), falling back to the
+//   exact scan if the walk returns fewer than min(k, matches)
+//   (docs/filters.md).
 // - Metadata is an immutable Value shared with callers (ValuePtr; null means
 //   "no metadata").
 #pragma once
@@ -51,6 +53,7 @@
 
 #include "herondb/common/thread_pool.h"
 #include "herondb/db/db_snapshot.h"
+#include "herondb/db/filter_cache.h"
 #include "herondb/db/id_map.h"
 #include "herondb/index/hnsw.h"
 #include "herondb/meta/meta_index.h"
@@ -118,14 +121,14 @@ class Database {
   // this many slots, or at most 1/kExactScanFraction of the live slots.
   static constexpr size_t kExactScanMatches = 4096;
   static constexpr size_t kExactScanFraction = 50;
-  // Above those, the exact scan is still chosen while it computes fewer
-  // distances than the filtered walk is expected to: a walk that must
-  // collect `ef` matches visits about kWalkVisitsPerEf * ef * live / matches
-  // nodes (calibrated on 100k x 384 clustered data, where one visit costs
-  // about one exact-scan distance; see docs/filters.md).
-  static constexpr size_t kWalkVisitsPerEf = 16;
-  // The filtered walk's beam is ef * sqrt(live / matches), rounded up, at most
-  // ef * kMaxEfWiden.
+  // Above those, the exact scan is still chosen while the set holds at most
+  // kWalkCostPerEf * ef slots: the two-hop filtered walk with beam ef costs
+  // about as much as an exact scan of that many rows (calibrated on 100k x
+  // 384 MiniLM embeddings, ef 64: walk ~0.35 ms, scan ~57 us per 1000 rows;
+  // see docs/filters.md).
+  static constexpr size_t kWalkCostPerEf = 96;
+  // The walk's beam for a query away from the matches: ef * sqrt(live /
+  // matches), rounded up, at most ef * kMaxEfWiden.
   static constexpr size_t kMaxEfWiden = 4;
 
   // Opens the database at `path`, or creates it when there is none and
@@ -175,12 +178,16 @@ class Database {
   struct FilterExplain {
     size_t matches = 0;       // live slots matching the filter
     bool exact_scan = false;  // true: exact scan of the matches; false: graph walk
-    size_t ef = 0;            // the walk's (widened) beam
+    size_t ef = 0;            // the walk's beam
+    size_t far_ef = 0;        // its beam for a query away from the matches
   };
   FilterExplain ExplainFilter(const Filter* filter, size_t k,
                               std::optional<size_t> ef_search) const;
 
   DatabaseStats Stats() const;
+  // Hits, misses and size of the cache of filter matching sets (tests,
+  // benchmarks); invalidations counts the mutations that emptied it.
+  FilterCacheStats filter_cache_stats() const { return filter_cache_.stats(); }
   // Checks the graph's invariants and the id map; empty string when sound.
   std::string Verify() const;
 
@@ -222,10 +229,10 @@ class Database {
   // The live slots a filter selects (null filter or {}: all).
   struct FilterPlan {
     bool all = true;
-    bool exact_scan = false;      // scan `slots` exactly instead of the graph
-    size_t ef = 0;                // beam of the filtered graph walk
-    std::vector<uint32_t> slots;  // ascending
-    SlotBitmap bits;              // `slots` as a bitmap, for the graph walk only
+    bool exact_scan = false;              // scan the set exactly instead of the graph
+    size_t ef = 0;                        // beam of the filtered graph walk
+    size_t far_ef = 0;                    // its beam for a query away from the matches
+    std::shared_ptr<const MatchSet> set;  // the matching slots (!all); bits when walking
   };
   void ValidatePuts(const std::vector<PutEntry>& entries, bool require_new,
                     bool require_existing) const;
@@ -252,6 +259,14 @@ class Database {
   // Selects the matching live slots and picks the search strategy for beam
   // `ef` (shared by every query of a call).
   void PlanFilter(const Filter* filter, size_t ef, FilterPlan* plan) const;
+  // The live slots matching `filter` (not {}), from filter_cache_ when it
+  // holds them, else evaluated (and cached when the filter has a key). The
+  // set carries its bitmap when a graph walk may use it.
+  // *uses gets how often the cache returned it before (0 when evaluated).
+  std::shared_ptr<const MatchSet> MatchingSlots(const Filter& filter, uint64_t* uses) const;
+  // Drops cached filter results; every change of slots or metadata calls it
+  // (under the write lock).
+  void InvalidateFilterCache() { filter_cache_.Invalidate(); }
   // Rebuilds meta_index_ from slot_meta_ and the index's deleted set (for
   // state loaded wholesale, e.g. from a snapshot).
   void RebuildMetaIndex();
@@ -280,9 +295,10 @@ class Database {
 
   mutable std::shared_mutex mu_;
   std::unique_ptr<HnswIndex> index_;
-  IdMap ids_;                        // every slot's id (kept after delete); lookup of live ids
-  std::vector<ValuePtr> slot_meta_;  // per slot; null when none
-  MetaIndex meta_index_;             // metadata of the live slots
+  IdMap ids_;                         // every slot's id (kept after delete); lookup of live ids
+  std::vector<ValuePtr> slot_meta_;   // per slot; null when none
+  MetaIndex meta_index_;              // metadata of the live slots
+  mutable FilterCache filter_cache_;  // matching sets of recent filters
   mutable ThreadPool pool_;
 };
 

@@ -36,6 +36,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <random>
 #include <vector>
 
@@ -68,6 +69,39 @@ struct SlotBitmap {
   bool Test(uint32_t i) const { return (words[i >> 6] >> (i & 63)) & 1; }
   void Set(uint32_t i) { words[i >> 6] |= uint64_t{1} << (i & 63); }
   void Clear(uint32_t i) { words[i >> 6] &= ~(uint64_t{1} << (i & 63)); }
+};
+
+// Allocates cache-line aligned storage, so that vector loads from rows whose
+// size is a multiple of 64 bytes never straddle two lines.
+template <class T>
+struct CacheAlignedAllocator {
+  using value_type = T;
+  static constexpr std::align_val_t kAlign{64};
+  CacheAlignedAllocator() = default;
+  template <class U>
+  CacheAlignedAllocator(const CacheAlignedAllocator<U>&) {}
+  T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), kAlign)); }
+  void deallocate(T* p, size_t) { ::operator delete(p, kAlign); }
+  template <class U>
+  bool operator==(const CacheAlignedAllocator<U>&) const {
+    return true;
+  }
+};
+template <class T>
+using AlignedVector = std::vector<T, CacheAlignedAllocator<T>>;
+
+// Copies of some slots' rows in one contiguous block (plus their cosine
+// inverse norms), so that an exact scan over them reads memory sequentially
+// (ExactSearchPacked). Built by HnswIndex::PackRows; stale once any of those
+// slots changes (the owner must drop it).
+struct PackedRows {
+  std::vector<uint32_t> slots;   // slot of row i
+  AlignedVector<float> rows;     // slots.size() x dim, as stored
+  std::vector<float> inv_norms;  // cosine only: 1/|row i|
+  size_t Bytes() const {
+    return slots.capacity() * sizeof(uint32_t) + rows.capacity() * sizeof(float) +
+           inv_norms.capacity() * sizeof(float);
+  }
 };
 
 struct GraphStats {
@@ -104,13 +138,31 @@ class HnswIndex {
   // Make room for `slots` slots in total (avoids regrowth during big batches).
   void Reserve(size_t slots);
 
-  // Approximate search; `allowed` (may be null) restricts results.
+  // Approximate search; `allowed` (may be null) restricts results
+  // (non-allowed slots are scored and route the walk).
   void Search(const float* query, size_t k, size_t ef, const SlotBitmap* allowed,
               std::vector<Neighbor>* out) const;
+  // Approximate search restricted to `allowed`, scoring allowed slots only:
+  // on the bottom layer a non-allowed neighbour is not scored, but its own
+  // allowed neighbours are (two hops), so the walk moves through the allowed
+  // slots (SearchLayerTwoHop). Until it reaches an allowed slot it routes
+  // through the others like Search; when a slot expanded meanwhile has no
+  // allowed neighbour (the query lies away from the allowed slots, e.g.
+  // under a filter correlated with the data) the beam grows from ef to
+  // far_ef (>= ef).
+  void SearchTwoHop(const float* query, size_t k, size_t ef, size_t far_ef,
+                    const SlotBitmap& allowed, std::vector<Neighbor>* out) const;
   // Exact scan over live slots, or over `candidates` when given (sorted or
   // not; deleted ones are skipped).
   void ExactSearch(const float* query, size_t k, const SlotBitmap* allowed,
                    const std::vector<uint32_t>* candidates, std::vector<Neighbor>* out) const;
+  // Copies the rows of `slots` (live, in this order) into *out.
+  void PackRows(const std::vector<uint32_t>& slots, PackedRows* out) const;
+  // ExactSearch over packed rows: the same results, bit for bit, as
+  // ExactSearch over `packed.slots` while those slots are unchanged (both
+  // score with the batch kernels and report QueryDist's distances).
+  void ExactSearchPacked(const float* query, size_t k, const PackedRows& packed,
+                         std::vector<Neighbor>* out) const;
 
   // SQ8 quantized traversal (see the contract above). EnableQuantized trains
   // the ranges on the current rows (if any) and encodes them all; a no-op
@@ -195,6 +247,28 @@ class HnswIndex {
   template <bool kLocked, class Space>
   void SearchLayer(const Space& sp, uint32_t ep, size_t ef, int level, const SlotBitmap* allowed,
                    bool skip_deleted, uint32_t exclude, std::vector<Neighbor>* top) const;
+  void SearchImpl(const float* query, size_t k, size_t ef, size_t far_ef, const SlotBitmap* allowed,
+                  bool two_hop, std::vector<Neighbor>* out) const;
+  // Bottom-layer beam search over the allowed slots only: from each expanded
+  // slot, its allowed neighbours are scored, and each non-allowed neighbour
+  // (not scored) contributes its allowed neighbours in turn, up to
+  // kTwoHopBatch scored slots per expansion. The beam holds allowed slots
+  // (plus the entry point); `top` gets the ef best allowed live slots.
+  template <class Space>
+  void SearchLayerTwoHop(const Space& sp, uint32_t ep, size_t ef, size_t far_ef,
+                         const SlotBitmap& allowed, std::vector<Neighbor>* top) const;
+  // Exact scans score rows in blocks of this many with the batch kernels.
+  static constexpr size_t kScanBlock = 64;
+  struct TopK;
+  // Offers rows[i] (n contiguous rows, n <= kScanBlock) to *top labelled
+  // slots[i], or first_label + i when slots is null; cosine uses
+  // inv_norms[i] as the row's 1/|x|.
+  void ScoreRows(const float* q, const float* rows, const uint32_t* slots, uint32_t first_label,
+                 const float* inv_norms, size_t n, TopK* top) const;
+  // The batch kernels round differently from QueryDist; the k winners of a
+  // candidate scan get QueryDist's distance, so every search reports the
+  // same value for a slot (the graph walk, both scans).
+  void RescoreWinners(const float* q, std::vector<Neighbor>* winners) const;
   void SelectHeuristic(std::vector<Neighbor>* cands, size_t max) const;
   void SetLinks(uint32_t slot, int level, const std::vector<Neighbor>& sel);
   void AddReverseLink(uint32_t target, uint32_t slot, int level, float dist);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "herondb/common/error.h"
+#include "herondb/meta/value_codec.h"
 
 namespace herondb {
 namespace {
@@ -328,6 +329,11 @@ bool InSet::Contains(const Value& v) const {
 Filter Filter::Parse(const Value& where) {
   Filter f;
   f.root_ = ParseObject(where, 0);
+  try {
+    EncodeValue(where, &f.cache_key_);
+  } catch (const Error&) {
+    f.cache_key_.clear();  // not encodable (e.g. a NaN operand): never cached
+  }
   return f;
 }
 

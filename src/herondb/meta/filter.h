@@ -117,8 +117,16 @@ class Filter {
 
   const FilterNode& root() const { return root_; }
 
+  // Names this filter for caches of its results: the canonical binary
+  // encoding of the where value it was parsed from (value_codec.h), so two
+  // filters with the same key select the same records. Empty when the
+  // filter has no key (never cache it): built by Filter(), or parsed from a
+  // value that cannot be encoded.
+  const std::string& cache_key() const { return cache_key_; }
+
  private:
   FilterNode root_;
+  std::string cache_key_;
 };
 
 }  // namespace herondb
