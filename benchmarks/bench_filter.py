@@ -19,7 +19,8 @@ Systems, each measured only if importable:
 
 Recall@10 is measured against the exact top-10 of the matching set, computed
 with numpy in float64. QPS is single-query: one Python call per query, on one
-thread, over ``--queries`` held-out queries. herondb's batch QPS
+thread, over ``--queries`` held-out queries, the best of up to 5 passes
+(passes repeat until 0.5 s are spent; the same rule for every system). herondb's batch QPS
 (``search_many``) is reported beside it. Not run by CI.
 
 Usage::
@@ -104,13 +105,24 @@ def recall(found: list[list[int]], truth: np.ndarray) -> float:
 
 def time_queries(fn: Callable[[np.ndarray], list[int]], queries: np.ndarray
                  ) -> tuple[list[list[int]], float]:
+    """Results of one pass and the QPS of the best pass.
+
+    Passes over the whole query set repeat until 0.5 s have been spent (at
+    most 5, at least 1), the same rule for every system: one pass of 200
+    fast queries lasts about a millisecond, where one scheduler hiccup moves
+    the figure by tens of percent.
+    """
     fn(queries[0])  # warm up
-    out = []
-    t0 = time.perf_counter()
-    for q in queries:
-        out.append(fn(q))
-    dt = time.perf_counter() - t0
-    return out, len(queries) / dt
+    best, spent, passes, out = 0.0, 0.0, 0, []
+    while passes < 5 and (passes == 0 or spent < 0.5):
+        res = []
+        t0 = time.perf_counter()
+        for q in queries:
+            res.append(fn(q))
+        dt = time.perf_counter() - t0
+        out = out or res
+        best, spent, passes = max(best, len(queries) / dt), spent + dt, passes + 1
+    return out, best
 
 
 # --------------------------------------------------------------------------- #
