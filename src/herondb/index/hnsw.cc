@@ -24,6 +24,53 @@ struct Closer {
   bool operator()(const Neighbor& a, const Neighbor& b) const { return a.distance < b.distance; }
 };
 
+// The two heaps of a best-first beam search: candidates to expand (closest
+// on top) and the ef best accepted results so far (farthest on top; `lower`
+// is its distance once there are any).
+struct Beam {
+  std::vector<Neighbor>& cand;
+  std::vector<Neighbor>* top;
+  size_t ef;
+  float lower = std::numeric_limits<float>::infinity();
+
+  // Starts from `ep` at distance d; it is a result when `accepted`.
+  void Seed(uint32_t ep, float d, bool accepted) {
+    cand.clear();
+    top->clear();
+    cand.push_back({d, ep});
+    if (accepted) {
+      top->push_back({d, ep});
+      lower = d;
+    }
+  }
+  // Pops the next candidate to expand; false once none can improve the
+  // results (or none is left).
+  bool Next(Neighbor* c) {
+    if (cand.empty()) return false;
+    *c = cand.front();
+    if (c->distance > lower && top->size() >= ef) return false;
+    std::pop_heap(cand.begin(), cand.end(), Farther{});
+    cand.pop_back();
+    return true;
+  }
+  // Whether a slot at distance d is worth expanding (and, if accepted,
+  // keeping): the results are not full yet or it beats the worst of them.
+  bool Worth(float d) const { return top->size() < ef || d < lower; }
+  void AddCandidate(uint32_t s, float d) {
+    cand.push_back({d, s});
+    std::push_heap(cand.begin(), cand.end(), Farther{});
+  }
+  void AddResult(uint32_t s, float d) {
+    top->push_back({d, s});
+    std::push_heap(top->begin(), top->end(), Closer{});
+    if (top->size() > ef) {
+      std::pop_heap(top->begin(), top->end(), Closer{});
+      top->pop_back();
+    }
+    lower = top->front().distance;
+  }
+};
+
 // Per-thread scratch for traversals, reused across calls.
 // Largest neighbour list (count word + 2 * max m).
 constexpr size_t kMaxListWords = 1 + 2 * 256;
@@ -234,24 +281,14 @@ void HnswIndex::SearchLayer(const Space& sp, uint32_t ep, size_t ef, int level,
   uint16_t* const marks = visited.marks();
   const uint16_t epoch = visited.epoch();
   const SlotBitmap* const deleted = skip_deleted && deleted_count_ > 0 ? &deleted_ : nullptr;
-  cand.clear();
-  top->clear();
   auto accept = [&](uint32_t s) {
     return s != exclude && !(deleted && deleted->Test(s)) && !(allowed && !allowed->Test(s));
   };
-  float d = sp.Dist(ep);
+  Beam beam{cand, top, ef};
   marks[ep] = epoch;
-  cand.push_back({d, ep});
-  float lower = std::numeric_limits<float>::infinity();
-  if (accept(ep)) {
-    top->push_back({d, ep});
-    lower = d;
-  }
-  while (!cand.empty()) {
-    Neighbor c = cand.front();
-    if (c.distance > lower && top->size() >= ef) break;
-    std::pop_heap(cand.begin(), cand.end(), Farther{});
-    cand.pop_back();
+  beam.Seed(ep, sp.Dist(ep), accept(ep));
+  Neighbor c;
+  while (beam.Next(&c)) {
     const uint32_t* list = graph_.List(c.slot, level);
     if constexpr (kLocked) list = CopyList(c.slot, list, copy);
     // The list of the candidate expanded next is most likely the new heap
@@ -273,18 +310,9 @@ void HnswIndex::SearchLayer(const Space& sp, uint32_t ep, size_t ef, int level,
       const uint32_t n = batch[b];
       if (b + 1 < nbatch) sp.Fetch(batch[b + 1]);
       const float dn = sp.Dist(n);
-      if (top->size() < ef || dn < lower) {
-        cand.push_back({dn, n});
-        std::push_heap(cand.begin(), cand.end(), Farther{});
-        if (accept(n)) {
-          top->push_back({dn, n});
-          std::push_heap(top->begin(), top->end(), Closer{});
-          if (top->size() > ef) {
-            std::pop_heap(top->begin(), top->end(), Closer{});
-            top->pop_back();
-          }
-          lower = top->front().distance;
-        }
+      if (beam.Worth(dn)) {
+        beam.AddCandidate(n, dn);
+        if (accept(n)) beam.AddResult(n, dn);
       }
     }
   }
@@ -305,22 +333,12 @@ void HnswIndex::SearchLayerTwoHop(const Space& sp, uint32_t ep, size_t ef, size_
   std::vector<uint32_t>& hops = scratch.hops;
   VisitedSet& visited = scratch.visited;
   visited.Reset(size());
-  cand.clear();
-  top->clear();
   auto match = [&](uint32_t s) { return allowed.Test(s) && !deleted_.Test(s); };
-  float d = sp.Dist(ep);
+  Beam beam{cand, top, ef};
   visited.Set(ep);
-  cand.push_back({d, ep});
-  float lower = std::numeric_limits<float>::infinity();
-  if (match(ep)) {
-    top->push_back({d, ep});
-    lower = d;
-  }
-  while (!cand.empty()) {
-    Neighbor c = cand.front();
-    if (c.distance > lower && top->size() >= ef) break;
-    std::pop_heap(cand.begin(), cand.end(), Farther{});
-    cand.pop_back();
+  beam.Seed(ep, sp.Dist(ep), match(ep));
+  Neighbor c;
+  while (beam.Next(&c)) {
     const uint32_t* list = graph_.List(c.slot, 0);
     const uint32_t cnt = list[0];
     scored.clear();
@@ -343,12 +361,9 @@ void HnswIndex::SearchLayerTwoHop(const Space& sp, uint32_t ep, size_t ef, size_
       // vectors that is unlikely unless it matches few): the query lies away
       // from the allowed slots, where one beam finds only the nearest group
       // of them; widen it.
-      if (scored.empty()) ef = std::max(ef, far_ef);
+      if (scored.empty()) beam.ef = std::max(beam.ef, far_ef);
       for (uint32_t n : hops) sp.Fetch(n);
-      for (uint32_t n : hops) {
-        cand.push_back({sp.Dist(n), n});
-        std::push_heap(cand.begin(), cand.end(), Farther{});
-      }
+      for (uint32_t n : hops) beam.AddCandidate(n, sp.Dist(n));
     }
     for (size_t h = 0; h < hops.size() && scored.size() < max_scored; ++h) {
       const uint32_t* list2 = graph_.List(hops[h], 0);
@@ -362,16 +377,9 @@ void HnswIndex::SearchLayerTwoHop(const Space& sp, uint32_t ep, size_t ef, size_
     }
     for (uint32_t n : scored) {
       const float dn = sp.Dist(n);
-      if (top->size() < ef || dn < lower) {
-        cand.push_back({dn, n});
-        std::push_heap(cand.begin(), cand.end(), Farther{});
-        top->push_back({dn, n});
-        std::push_heap(top->begin(), top->end(), Closer{});
-        if (top->size() > ef) {
-          std::pop_heap(top->begin(), top->end(), Closer{});
-          top->pop_back();
-        }
-        lower = top->front().distance;
+      if (beam.Worth(dn)) {
+        beam.AddCandidate(n, dn);
+        beam.AddResult(n, dn);
       }
     }
   }
