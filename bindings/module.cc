@@ -407,6 +407,7 @@ class PyDatabase {
     d["memory_vectors_bytes"] = st.graph.memory_vectors_bytes;
     d["memory_graph_bytes"] = st.graph.memory_graph_bytes;
     d["memory_quantized_bytes"] = st.memory_quantized_bytes;
+    d["memory_filter_cache_bytes"] = st.memory_filter_cache_bytes;
     d["uses_brute_force"] = st.uses_brute_force;
     d["uses_quantized_search"] = st.uses_quantized_search;
     d["dim"] = db->dim();

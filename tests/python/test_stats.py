@@ -30,6 +30,7 @@ INT_KEYS = {
     "memory_vectors_bytes",
     "memory_graph_bytes",
     "memory_quantized_bytes",
+    "memory_filter_cache_bytes",
 }
 
 
@@ -119,3 +120,24 @@ def test_stats_work_for_every_metric(make_db, rng, metric):
     db = make_db(dim=8, metric=metric)
     db.add_many(["a", "b"], rng.normal(size=(2, 8)))
     assert db.stats()["num_vectors"] == 2
+
+
+def test_memory_filter_cache_bytes_counts_cached_filters_and_drops_to_zero_on_change():
+    import herondb
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        db = herondb.Database(d + "/db", dim=8, metric="euclidean")
+        rng = np.random.default_rng(0)
+        n = 3000
+        db.add_many([f"v{i}" for i in range(n)], rng.standard_normal((n, 8)).astype(np.float32),
+                    [{"g": i % 10} for i in range(n)])
+        assert db.stats()["memory_filter_cache_bytes"] == 0
+        q = rng.standard_normal(8).astype(np.float32)
+        for _ in range(3):  # the second search of a filter also packs its rows
+            db.search(q, k=5, where_filter={"g": 3})
+        cached = db.stats()["memory_filter_cache_bytes"]
+        assert cached >= 300 * 4  # at least the 300 matching slots
+        db.add("late", q, {"g": 3})
+        assert db.stats()["memory_filter_cache_bytes"] == 0
+        db.close()

@@ -469,6 +469,7 @@ DatabaseStats Database::Stats() const {
   st.graph = index_->Stats();
   st.uses_brute_force = UseBruteForce();
   st.memory_quantized_bytes = st.graph.memory_quantized_bytes;
+  st.memory_filter_cache_bytes = filter_cache_.stats().bytes;
   // True only when searches actually walk the graph with codes (the exact
   // scan of small collections uses float32).
   st.uses_quantized_search = index_->quantized() && !st.uses_brute_force;

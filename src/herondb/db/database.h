@@ -103,6 +103,7 @@ struct DatabaseStats {
   size_t num_deleted = 0;
   GraphStats graph;
   size_t memory_quantized_bytes = 0;
+  size_t memory_filter_cache_bytes = 0;  // matching sets and packed rows kept
   bool uses_brute_force = false;
   bool uses_quantized_search = false;
 };
