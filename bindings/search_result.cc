@@ -157,20 +157,29 @@ Py_hash_t Hash(PyObject* obj) {
 }
 
 PyObject* Repr(PyObject* obj) {
-  auto* self = reinterpret_cast<ResultObject*>(obj);
-  PyObject* meta = Metadata(self);
-  if (!meta) return nullptr;
-  PyObject* dist = PyFloat_FromDouble(self->distance);
-  if (!dist) {
-    Py_DECREF(meta);
-    return nullptr;
-  }
+  PyObject* t = AsTuple(reinterpret_cast<ResultObject*>(obj));
+  if (!t) return nullptr;
   PyObject* r =
-      PyUnicode_FromFormat("SearchResult(id=%R, distance=%R, metadata=%R)", self->id, dist, meta);
-  Py_DECREF(dist);
-  Py_DECREF(meta);
+      PyUnicode_FromFormat("SearchResult(id=%R, distance=%R, metadata=%R)", PyTuple_GET_ITEM(t, 0),
+                           PyTuple_GET_ITEM(t, 1), PyTuple_GET_ITEM(t, 2));
+  Py_DECREF(t);
   return r;
 }
+
+// pickle / copy: rebuilt by calling the type with (id, distance, metadata).
+PyObject* Reduce(PyObject* obj, PyObject*) {
+  PyObject* args = AsTuple(reinterpret_cast<ResultObject*>(obj));
+  if (!args) return nullptr;
+  PyObject* r = PyTuple_Pack(2, reinterpret_cast<PyObject*>(Py_TYPE(obj)), args);
+  Py_DECREF(args);
+  return r;
+}
+
+PyMethodDef kMethods[] = {
+    {"__reduce__", &Reduce, METH_NOARGS,
+     "Pickle and copy support: SearchResult(id, distance, metadata)."},
+    {nullptr, nullptr, 0, nullptr},
+};
 
 PyMemberDef kMembers[] = {
     {const_cast<char*>("id"), T_OBJECT_EX, offsetof(ResultObject, id), READONLY,
@@ -193,6 +202,7 @@ PyType_Slot kSlots[] = {
     {Py_tp_dealloc, reinterpret_cast<void*>(&Dealloc)},
     {Py_tp_members, kMembers},
     {Py_tp_getset, kGetSet},
+    {Py_tp_methods, kMethods},
     {Py_sq_length, reinterpret_cast<void*>(&Length)},
     {Py_sq_item, reinterpret_cast<void*>(&Item)},
     {Py_tp_richcompare, reinterpret_cast<void*>(&RichCompare)},

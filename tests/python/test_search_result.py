@@ -118,3 +118,16 @@ def test_each_search_result_has_its_own_metadata_object(make_db):
     second = db.search([1.0, 1.0], k=1)[0]
     assert second.metadata == {"tags": ["a"]}
     assert db.get("x")[1] == {"tags": ["a"]}
+
+
+@pytest.mark.parametrize("which", ["hit", "bare_hit"])
+def test_search_result_pickles_and_copies_to_an_equal_result(which, request):
+    import copy
+    import pickle
+
+    r = request.getfixturevalue(which)
+    for other in (pickle.loads(pickle.dumps(r)), copy.copy(r), copy.deepcopy(r)):
+        assert type(other) is herondb.SearchResult
+        assert other == r
+        assert (other.id, other.distance, other.metadata) == (r.id, r.distance, r.metadata)
+    assert repr(pickle.loads(pickle.dumps(r))) == repr(r)
