@@ -68,7 +68,6 @@ import json
 import mmap
 import os
 import statistics
-import struct
 import subprocess
 import sys
 import time
@@ -278,22 +277,35 @@ def mincore_resident(start: int, length: int) -> int:
     return sum(v & 1 for v in vec) * page
 
 
-def memory_child(args) -> dict:
+def open_in_mode(args):
+    """The saved database opened in the child's mode (f32: quantized search
+    off, so the codes are dropped; sq8: its saved codes, re-rank bound
+    --memory-rerank)."""
     import herondb
 
-    name, _, queries, gt = load_data(args, need_base=False)
-    path = Path(args.db).expanduser()
-    snap = snapshot_path(path)
-    db = herondb.Database(str(path))
+    db = herondb.Database(str(Path(args.db).expanduser()))
     if args.memory_child == "f32":
         db.disable_quantized_search()
     else:
         db.enable_quantized_search()  # no-op: the codes were restored from the snapshot
-    st = db.stats()
-    vec_bytes, code_bytes = st["memory_vectors_bytes"], st["memory_quantized_bytes"]
-    if args.memory_child == "sq8":
         s_, e = (float(x) for x in args.memory_rerank.split(","))
         db._set_quantized_rerank(s_ if s_ >= 0 else 1e30, int(e))
+    return db
+
+
+def evict_from_page_cache(path: Path) -> None:
+    """Drops the file's pages that no process maps (POSIX_FADV_DONTNEED)."""
+    fd = os.open(path, os.O_RDONLY)
+    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    os.close(fd)
+
+
+def memory_child(args) -> dict:
+    name, _, queries, gt = load_data(args, need_base=False)
+    snap = snapshot_path(Path(args.db).expanduser())
+    db = open_in_mode(args)
+    st = db.stats()
+    vec_bytes, code_bytes = st["memory_vectors_bytes"], st["memory_quantized_bytes"]
     snap_str = str(snap)
     if args.memory_advice_normal:
         # Undo the library's MADV_RANDOM hint on the vector block (to show
@@ -302,9 +314,7 @@ def memory_child(args) -> dict:
         m = max((m for m in smaps_by_mapping() if m["path"] == snap_str),
                 key=lambda m: m["end"] - m["start"])
         libc.madvise(ctypes.c_void_p(m["start"]), ctypes.c_size_t(m["end"] - m["start"]), 0)
-    fd = os.open(snap, os.O_RDONLY)
-    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-    os.close(fd)
+    evict_from_page_cache(snap)
 
     def blocks() -> dict:
         maps = sorted((m for m in smaps_by_mapping() if m["path"] == snap_str),
@@ -359,19 +369,12 @@ def limit_child(args) -> dict:
     """Runs inside a memory cgroup: QPS of the last pass over the queries."""
     import resource
 
-    import herondb
-
     _, _, queries, gt = load_data(args, need_base=False)
-    db = herondb.Database(str(Path(args.db).expanduser()))
-    if args.memory_child == "f32":
-        db.disable_quantized_search()
-    fd = os.open(snapshot_path(Path(args.db).expanduser()), os.O_RDONLY)
-    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-    os.close(fd)
-    ef, qps, hits = args.memory_ef, 0.0, 0
+    db = open_in_mode(args)
+    evict_from_page_cache(snapshot_path(Path(args.db).expanduser()))
+    ef, qps, hits, done = args.memory_ef, 0.0, 0, 0
     majflt0 = resource.getrusage(resource.RUSAGE_SELF).ru_majflt
-    done = 0
-    for p in range(args.memory_limit_passes):
+    for _ in range(args.memory_limit_passes):
         # A pass stops after --memory-limit-seconds (a thrashing f32 search
         # would take many minutes); QPS and recall cover what it completed.
         t = time.perf_counter()
@@ -405,6 +408,7 @@ def bench_memory_limit(args, free: dict) -> dict:
             cmd = [sys.executable, __file__, "--db", args.db, "--memory-child", mode,
                    "--memory-limit-child", "--memory-ef", str(args.memory_ef),
                    "--queries", str(args.queries), "--metric", args.metric,
+                   "--memory-rerank", args.memory_rerank,
                    "--memory-limit-passes", str(args.memory_limit_passes),
                    "--memory-limit-seconds", str(args.memory_limit_seconds)]
             if args.data:

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <filesystem>
 #include <random>
 #include <string>
 #include <vector>
@@ -111,6 +112,22 @@ TEST(SnapshotFileTest, CopySectionReadsTheBytesAndVerifiesTheirChecksum) {
   ExpectError(ErrorCode::kCorruption, [&] { r.VerifySection(*sec); });
   const uint32_t skip[] = {2};
   EXPECT_NO_THROW(r.VerifyChecksums(skip));
+}
+
+TEST(SnapshotFileTest, CopySectionOfAFileCutShortAfterOpeningIsCorruption) {
+  TempDir dir;
+  Sample s;
+  std::string path = dir.File("s");
+  WriteSample(Env::Default(), path, s);
+  auto r = SnapshotReader::Open(Env::Default(), path, /*verify_checksums=*/false);
+  auto sec = r.Find(2);
+  ASSERT_TRUE(sec.has_value());
+  // Cut inside section 2 (never touched through the reader's mapping here:
+  // CopySection reads with pread).
+  std::filesystem::resize_file(path, sec->offset + sec->length / 2);
+  std::string copy(sec->length, '\0');
+  std::string msg = ExpectError(ErrorCode::kCorruption, [&] { r.CopySection(*sec, copy.data()); });
+  EXPECT_NE(msg.find("ends early"), std::string::npos) << msg;
 }
 
 TEST(SnapshotFileTest, EmptySnapshotHasNoSections) {
