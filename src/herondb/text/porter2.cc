@@ -59,10 +59,10 @@ struct Exception {
   std::string_view word, stem;
 };
 constexpr Exception kExceptions[] = {
-    {"skis", "ski"},     {"skies", "sky"},   {"idly", "idl"},    {"gently", "gentl"},
-    {"ugly", "ugli"},    {"early", "earli"}, {"only", "onli"},   {"singly", "singl"},
-    {"sky", ""},         {"news", ""},       {"howe", ""},       {"atlas", ""},
-    {"cosmos", ""},      {"bias", ""},       {"andes", ""},
+    {"skis", "ski"},  {"skies", "sky"},   {"idly", "idl"},  {"gently", "gentl"},
+    {"ugly", "ugli"}, {"early", "earli"}, {"only", "onli"}, {"singly", "singl"},
+    {"sky", ""},      {"news", ""},       {"howe", ""},     {"atlas", ""},
+    {"cosmos", ""},   {"bias", ""},       {"andes", ""},
 };
 
 bool ApplyException(std::string& s) {
@@ -77,8 +77,8 @@ bool ApplyException(std::string& s) {
 }
 
 // Prefixes after which region R1 starts (instead of the usual rule).
-constexpr std::string_view kR1Prefixes[] = {"gener", "commun", "arsen", "past",
-                                            "univers", "later", "emerg", "organ"};
+constexpr std::string_view kR1Prefixes[] = {"gener", "commun", "arsen", "past", "univers",
+                                            "later", "emerg",  "organ", "inter"};
 
 struct Regions {
   size_t p1, p2;
@@ -211,9 +211,9 @@ constexpr Rule kStep2[] = {
     {"li", "", 2},
 };
 constexpr Rule kStep3[] = {
-    {"ational", "ate", 0}, {"tional", "tion", 0}, {"alize", "al", 0}, {"icate", "ic", 0},
-    {"iciti", "ic", 0},    {"ative", "", 3},      {"ical", "ic", 0},  {"ness", "", 0},
-    {"ful", "", 0},
+    {"ational", "ate", 0}, {"tional", "tion", 0}, {"alize", "al", 0},
+    {"icate", "ic", 0},    {"iciti", "ic", 0},    {"ative", "", 3},
+    {"ical", "ic", 0},     {"ness", "", 0},       {"ful", "", 0},
 };
 constexpr Rule kStep4[] = {
     {"ement", "", 0}, {"ance", "", 0}, {"ence", "", 0}, {"able", "", 0}, {"ible", "", 0},
@@ -294,7 +294,8 @@ void Stem(std::string& s) {
 
 void Porter2Stem(std::string* word, std::string* scratch) {
   std::string& w = *word;
-  if (std::all_of(w.begin(), w.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+  if (std::all_of(w.begin(), w.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
     Stem(w);
     return;
   }
