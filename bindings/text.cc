@@ -62,7 +62,7 @@ nb::list Analyze(nb::handle text, nb::handle language) {
 }  // namespace
 
 void RegisterText(nb::module_& m) {
-  m.def("analyze", &Analyze, "text"_a, "language"_a = "english");
+  m.def("analyze", &Analyze, "text"_a.none(), "language"_a.none() = "english");
 }
 
 }  // namespace herondb::py
