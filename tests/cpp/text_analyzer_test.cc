@@ -467,6 +467,32 @@ TEST(AnalyzerObject, NextWalksTheTermsAndReuseGivesTheSameResults) {
   EXPECT_EQ(each, (Terms{"test", "test"}));
 }
 
+TEST(AnalyzerObject, StemCacheGivesTheSameTermsAsStemmingEachWordAlone) {
+  // Enough stems to make the analyzer build its cache, with many distinct
+  // words (slot collisions), repeated words (hits) and words too long to cache.
+  std::mt19937 rng(7);
+  const std::string letters = "aeiouybcdlnrstgmp'";
+  std::vector<std::string> words;
+  for (int i = 0; i < 3000; ++i) {
+    std::string w(1 + rng() % (i % 10 == 0 ? 40 : 12), 'x');
+    for (char& c : w) c = letters[rng() % letters.size()];
+    words.push_back(w);
+  }
+  std::string text;
+  Terms expected;
+  for (int i = 0; i < 40000; ++i) {
+    const std::string& w = words[rng() % (i % 2 ? 50 : words.size())];
+    text += w + " ";
+    Analyze(w, Language::kEnglish, &expected);  // a fresh analyzer: no cache
+  }
+  Analyzer a(Language::kEnglish);
+  for (int round = 0; round < 2; ++round) {
+    Terms got;
+    a.ForEachTerm(text, [&](std::string_view t) { got.emplace_back(t); });
+    ASSERT_EQ(got, expected);
+  }
+}
+
 TEST(AnalyzerObject, AnalyzeAppendsToExistingTerms) {
   Terms t = {"kept"};
   Analyze("new words", Language::kNone, &t);

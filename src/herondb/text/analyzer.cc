@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "herondb/common/error.h"
 #include "herondb/text/porter2.h"
@@ -47,6 +48,61 @@ bool EqualsIgnoringAsciiCase(std::string_view a, std::string_view b) {
 }
 
 }  // namespace
+
+// A direct-mapped cache from short folded words to their stems. A slot is
+// overwritten by the next word that hashes to it; words longer than kMaxWord
+// bytes are stemmed every time.
+struct Analyzer::StemCache {
+  static constexpr size_t kSlots = 4096;  // a power of two
+  static constexpr size_t kMaxWord = 23;
+  struct Slot {
+    uint8_t word_len = 0;  // 0: empty (terms are never empty)
+    uint8_t stem_len = 0;
+    char word[kMaxWord];
+    char stem[kMaxWord];
+  };
+  Slot slots[kSlots];
+
+  static size_t SlotOf(std::string_view word) {
+    uint32_t h = 2166136261u;  // FNV-1a
+    for (char c : word) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+    return (h ^ (h >> 15)) & (kSlots - 1);
+  }
+};
+
+// After this many stems an analyzer makes its cache (a one-off analysis of a
+// short text never pays for one).
+constexpr size_t kStemsBeforeCache = 2048;
+
+Analyzer::Analyzer(Language language) : language_(language) {}
+Analyzer::~Analyzer() = default;
+
+void Analyzer::Stem() {
+  if (!cache_) {
+    Porter2Stem(&term_, &scratch_);
+    if (++stemmed_ >= kStemsBeforeCache) cache_ = std::make_unique<StemCache>();
+    return;
+  }
+  if (term_.size() > StemCache::kMaxWord) {
+    Porter2Stem(&term_, &scratch_);
+    return;
+  }
+  StemCache::Slot& slot = cache_->slots[StemCache::SlotOf(term_)];
+  if (slot.word_len == term_.size() && std::memcmp(slot.word, term_.data(), term_.size()) == 0) {
+    term_.assign(slot.stem, slot.stem_len);
+    return;
+  }
+  const size_t word_len = term_.size();
+  std::memcpy(slot.word, term_.data(), word_len);
+  Porter2Stem(&term_, &scratch_);
+  if (term_.size() <= StemCache::kMaxWord) {
+    slot.word_len = static_cast<uint8_t>(word_len);
+    slot.stem_len = static_cast<uint8_t>(term_.size());
+    std::memcpy(slot.stem, term_.data(), term_.size());
+  } else {
+    slot.word_len = 0;
+  }
+}
 
 Language ParseLanguage(std::string_view name) {
   if (EqualsIgnoringAsciiCase(name, "none")) return Language::kNone;
@@ -152,7 +208,7 @@ bool Analyzer::Next(std::string_view text, size_t* pos) {
     if (language_ == Language::kEnglish) {
       if (IsEnglishStopWord(term_)) continue;
       if (std::any_of(term_.begin(), term_.end(), [](char c) { return c >= 'a' && c <= 'z'; })) {
-        Porter2Stem(&term_, &scratch_);
+        Stem();
       }
     }
     *pos = p;

@@ -27,6 +27,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,13 +52,19 @@ void Analyze(std::string_view text, Language language, std::vector<std::string>*
 
 // A reusable analyzer: keeps its buffers between calls, so analyzing many
 // texts allocates nothing once warm. Not thread-safe; use one per thread.
+// For "english", once it has stemmed a few thousand terms it also keeps a
+// small cache of recent stems (about 200 KiB), since a corpus repeats its
+// common words all the time.
 //
 //   Analyzer a(Language::kEnglish);
 //   size_t pos = 0;
 //   while (a.Next(text, &pos)) Use(a.term());
 class Analyzer {
  public:
-  explicit Analyzer(Language language) : language_(language) {}
+  explicit Analyzer(Language language);
+  ~Analyzer();
+  Analyzer(const Analyzer&) = delete;
+  Analyzer& operator=(const Analyzer&) = delete;
 
   Language language() const { return language_; }
 
@@ -77,12 +84,18 @@ class Analyzer {
   }
 
  private:
+  struct StemCache;
+
   // Reads the word starting at text[*pos] (a word character) into term_.
   void ReadWord(std::string_view text, size_t* pos);
+  // Replaces term_ by its Porter2 stem, through the cache once there is one.
+  void Stem();
 
   Language language_;
   std::string term_;
   std::string scratch_;
+  size_t stemmed_ = 0;  // terms stemmed so far (the cache is made after a few thousand)
+  std::unique_ptr<StemCache> cache_;
 };
 
 }  // namespace herondb::text
