@@ -76,6 +76,10 @@ class Analyzer {
   // The last term found by Next; valid until the next call.
   std::string_view term() const { return term_; }
 
+  // Bytes of the word buffer: room for kMaxTermBytes and the last (up to
+  // four-byte) character written before the limit was seen to be passed.
+  static constexpr size_t kWordBufferBytes = kMaxTermBytes + 8;
+
   // Calls fn(std::string_view term) for every term of `text`, in order.
   template <typename Fn>
   void ForEachTerm(std::string_view text, Fn&& fn) {
@@ -86,13 +90,17 @@ class Analyzer {
  private:
   struct StemCache;
 
-  // Reads the word starting at text[*pos] (a word character) into term_.
-  void ReadWord(std::string_view text, size_t* pos);
-  // Replaces term_ by its Porter2 stem, through the cache once there is one.
+  // Reads the folded word starting at text[*pos] (a word character) into
+  // word_; returns its length in bytes (which may exceed kMaxTermBytes: only
+  // the first bytes are then stored).
+  size_t ReadWord(std::string_view text, size_t* pos);
+  // Replaces stem_ by its Porter2 stem, through the cache once there is one.
   void Stem();
 
   Language language_;
-  std::string term_;
+  char word_[kWordBufferBytes];
+  std::string_view term_;
+  std::string stem_;  // the term being stemmed (english)
   std::string scratch_;
   size_t stemmed_ = 0;  // terms stemmed so far (the cache is made after a few thousand)
   std::unique_ptr<StemCache> cache_;
