@@ -447,6 +447,30 @@ TEST(AnalyzerLanguage, UnknownNameIsInvalidArgumentNamingTheAcceptedOnes) {
   }
 }
 
+TEST(AnalyzerLanguage, UnknownNameIsQuotedAsWellFormedShortText) {
+  auto message = [](std::string_view name) {
+    try {
+      ParseLanguage(name);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  const std::string bad = message("fr\xFF\xED\xA0\x80\n");
+  EXPECT_TRUE(IsWellFormed(bad)) << bad;
+  EXPECT_NE(bad.find("'fr\\xff\\xed\\xa0\\x80\\x0a'"), std::string::npos) << bad;
+  const std::string accented = message(
+      "fran\xC3\xA7"
+      "ais");
+  EXPECT_NE(accented.find("'fran\xC3\xA7"
+                          "ais'"),
+            std::string::npos)
+      << accented;
+  const std::string long_name = message(std::string(10000, 'x'));
+  EXPECT_LT(long_name.size(), 120u);
+  EXPECT_NE(long_name.find("...'"), std::string::npos);
+}
+
 TEST(AnalyzerObject, NextWalksTheTermsAndReuseGivesTheSameResults) {
   Analyzer a(Language::kEnglish);
   EXPECT_EQ(a.language(), Language::kEnglish);

@@ -220,3 +220,18 @@ def test_analyze_unknown_language_is_a_value_error_naming_the_accepted_ones():
     for bad in ("french", "", "en", "english "):
         with pytest.raises(ValueError, match="'none' or 'english'"):
             analyze("text", bad)
+
+
+def test_analyze_unknown_language_with_a_lone_surrogate_is_a_value_error():
+    # The name is quoted in the message: bytes that are not UTF-8 must not
+    # turn the ValueError into a UnicodeDecodeError.
+    with pytest.raises(ValueError, match="'none' or 'english'") as info:
+        analyze("text", "fr\ud800")
+    assert not isinstance(info.value, UnicodeError)
+    assert "fr\\xed\\xa0\\x80" in str(info.value)
+
+
+def test_analyze_unknown_language_message_quotes_a_long_name_shortened():
+    with pytest.raises(ValueError, match="'none' or 'english'") as info:
+        analyze("text", "fran\u00e7ais" * 100)
+    assert len(str(info.value)) < 200

@@ -13,9 +13,9 @@
 namespace herondb::text {
 namespace {
 
-// Byte tables of the fast path. kFoldedWordByte: the folded ASCII letter or
+// Byte tables of the fast path. folded_word: the folded ASCII letter or
 // digit, 0 for every other byte (ASCII separators, the apostrophe and bytes
-// >= 0x80). kStartByte: how a byte can start a word.
+// >= 0x80). start: how a byte can start a word.
 enum StartByte : uint8_t { kSkip = 0, kAsciiWord = 1, kNonAscii = 2 };
 
 struct ByteTables {
@@ -50,6 +50,32 @@ bool EqualsIgnoringAsciiCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return AsciiLower(x) == AsciiLower(y);
          });
+}
+
+// `name` for an error message: at most about 40 bytes, well-formed UTF-8
+// copied, every other byte (and control characters) written as \xNN, so the
+// message is valid UTF-8 whatever the input.
+std::string QuoteName(std::string_view name) {
+  constexpr size_t kMaxQuoted = 40;
+  const auto* s = reinterpret_cast<const unsigned char*>(name.data());
+  std::string out;
+  size_t p = 0;
+  while (p < name.size() && out.size() < kMaxQuoted) {
+    char32_t cp;
+    const size_t len = DecodeUtf8(s + p, s + name.size(), &cp);
+    if (len == 0 || cp < 0x20 || cp == 0x7F) {
+      static const char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[s[p] >> 4];
+      out += kHex[s[p] & 15];
+      ++p;
+    } else {
+      out.append(name.data() + p, len);
+      p += len;
+    }
+  }
+  if (p < name.size()) out += "...";
+  return out;
 }
 
 }  // namespace
@@ -112,8 +138,8 @@ void Analyzer::Stem() {
 Language ParseLanguage(std::string_view name) {
   if (EqualsIgnoringAsciiCase(name, "none")) return Language::kNone;
   if (EqualsIgnoringAsciiCase(name, "english")) return Language::kEnglish;
-  Throw(ErrorCode::kInvalidArgument, "unknown text analysis language '" + std::string(name) +
-                                         "' (expected 'none' or 'english')");
+  Throw(ErrorCode::kInvalidArgument,
+        "unknown text analysis language '" + QuoteName(name) + "' (expected 'none' or 'english')");
 }
 
 const char* LanguageName(Language language) {
