@@ -517,6 +517,25 @@ TEST(AnalyzerObject, StemCacheGivesTheSameTermsAsStemmingEachWordAlone) {
   }
 }
 
+TEST(AnalyzerObject, MovedAnalyzersKeepWorking) {
+  std::vector<Analyzer> per_thread;
+  per_thread.emplace_back(Language::kEnglish);
+  per_thread.emplace_back(Language::kNone);
+  per_thread.reserve(16);  // moves both
+  Terms english, none;
+  per_thread[0].ForEachTerm("Running dogs", [&](std::string_view t) { english.emplace_back(t); });
+  per_thread[1].ForEachTerm("Running dogs", [&](std::string_view t) { none.emplace_back(t); });
+  EXPECT_EQ(english, (Terms{"run", "dog"}));
+  EXPECT_EQ(none, (Terms{"running", "dogs"}));
+  Analyzer moved(Language::kNone);
+  moved = std::move(per_thread[0]);
+  EXPECT_EQ(moved.language(), Language::kEnglish);
+  EXPECT_TRUE(moved.term().empty());
+  size_t pos = 0;
+  ASSERT_TRUE(moved.Next("Jumping", &pos));
+  EXPECT_EQ(moved.term(), "jump");
+}
+
 TEST(AnalyzerObject, AnalyzeAppendsToExistingTerms) {
   Terms t = {"kept"};
   Analyze("new words", Language::kNone, &t);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <utility>
 
 #include "herondb/common/error.h"
 #include "herondb/text/porter2.h"
@@ -107,6 +108,29 @@ constexpr size_t kStemsBeforeCache = 2048;
 
 Analyzer::Analyzer(Language language) : language_(language) { word_[0] = 0; }
 Analyzer::~Analyzer() = default;
+
+Analyzer::Analyzer(Analyzer&& other) noexcept
+    : language_(other.language_),
+      stem_(std::move(other.stem_)),
+      scratch_(std::move(other.scratch_)),
+      stemmed_(other.stemmed_),
+      cache_(std::move(other.cache_)) {
+  word_[0] = 0;
+  other.term_ = {};
+}
+
+Analyzer& Analyzer::operator=(Analyzer&& other) noexcept {
+  if (this != &other) {
+    language_ = other.language_;
+    term_ = {};
+    stem_ = std::move(other.stem_);
+    scratch_ = std::move(other.scratch_);
+    stemmed_ = other.stemmed_;
+    cache_ = std::move(other.cache_);
+    other.term_ = {};
+  }
+  return *this;
+}
 
 void Analyzer::Stem() {
   if (!cache_) {

@@ -65,6 +65,10 @@ class Analyzer {
   ~Analyzer();
   Analyzer(const Analyzer&) = delete;
   Analyzer& operator=(const Analyzer&) = delete;
+  // Moving keeps the language and the stem cache; term() of either side is
+  // empty until its next Next().
+  Analyzer(Analyzer&& other) noexcept;
+  Analyzer& operator=(Analyzer&& other) noexcept;
 
   Language language() const { return language_; }
 
