@@ -39,8 +39,9 @@ std::string_view Utf8Of(nb::handle obj, const char* what, nb::object* keep) {
 
 nb::list Analyze(nb::handle text, nb::handle language) {
   nb::object keep_text, keep_language;
-  const text::Language lang = text::ParseLanguage(Utf8Of(language, "language", &keep_language));
+  // Both types first, then the language's value.
   const std::string_view utf8 = Utf8Of(text, "text", &keep_text);
+  const text::Language lang = text::ParseLanguage(Utf8Of(language, "language", &keep_language));
   std::vector<std::string> terms;
   if (utf8.size() >= kReleaseGilBytes) {
     nb::gil_scoped_release release;

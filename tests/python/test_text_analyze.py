@@ -209,6 +209,11 @@ def test_analyze_non_str_text_is_a_type_error():
             analyze(bad)  # type: ignore[arg-type]
 
 
+def test_analyze_checks_the_text_type_before_the_language_value():
+    with pytest.raises(TypeError, match="text must be a str"):
+        analyze(None, "french")  # type: ignore[arg-type]
+
+
 def test_analyze_non_str_language_is_a_type_error():
     with pytest.raises(TypeError, match="language must be a str"):
         analyze("text", None)  # type: ignore[arg-type]
