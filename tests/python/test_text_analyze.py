@@ -240,3 +240,19 @@ def test_analyze_unknown_language_message_quotes_a_long_name_shortened():
     with pytest.raises(ValueError, match="'none' or 'english'") as info:
         analyze("text", "fran\u00e7ais" * 100)
     assert len(str(info.value)) < 200
+
+
+def test_analyze_from_many_threads_at_once_gives_the_same_terms():
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [
+        ("Generously running tests, the caf\u00e9s' " * 3000, "english"),
+        ("\u03a3\u039f\u03a6\u039f\u03a3 dying skies " * 3000, "english"),
+        ("The Quick brown foxes " * 3000, "none"),
+        ("short text", "english"),
+    ]
+    expected = [analyze(t, lang) for t, lang in texts]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for _ in range(5):
+            got = list(pool.map(lambda tl: analyze(*tl), texts * 4))
+            assert got == expected * 4
