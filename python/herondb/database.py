@@ -111,12 +111,17 @@ class Database(_core._Database):
     def export_json(self, path: "str | os.PathLike[str]", pretty: bool = False) -> None:
         """Write every live record to a JSON file (written whole, then renamed).
 
-        The format is ``{"dim", "metric", "count", "records": [{"id",
-        "vector", "metadata"}]}``; floats round-trip exactly.
+        The layout is vctrs's, ``{"version": 1, "dim", "metric", "count",
+        "vectors": [{"id", "vector", "metadata"}]}``, so vctrs imports it too;
+        floats round-trip exactly.
         """
         super().export_json(os.fspath(path), pretty)
 
     def import_json(self, path: "str | os.PathLike[str]") -> None:
-        """Upsert every record of a JSON export, as one all-or-nothing batch."""
+        """Upsert every record of a JSON export, as one all-or-nothing batch.
+
+        Reads vctrs's exports and herondb's (also the older ``"records"``
+        layout). A dimension mismatch is a ValueError and imports nothing.
+        """
         super().import_json(os.fspath(path))
 
