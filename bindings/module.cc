@@ -24,6 +24,7 @@
 #include "herondb/kernels/distance.h"
 #include "herondb/meta/filter.h"
 #include "search_result.h"
+#include "vctrs.h"
 
 namespace nb = nanobind;
 using namespace nb::literals;
@@ -452,6 +453,7 @@ NB_MODULE(_core, m) {
   m.attr("DEFAULT_EF_SEARCH") = Database::kDefaultEfSearch;
 
   if (!AddSearchResultType(m.ptr())) throw nb::python_error();
+  BindVctrs(m);
 
   nb::class_<PyDatabase>(m, "_Database")
       .def(nb::init<const std::string&, std::optional<int64_t>, std::optional<std::string>,
