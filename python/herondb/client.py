@@ -7,7 +7,8 @@ Client holds it).
 A subdirectory counts as a collection when its name is a valid collection name
 and it holds a ``CURRENT`` file (every herondb database writes one when it is
 created) or a ``LOCK`` file (created when a writer opens it), or when this
-Client has it open. Other entries of the root (files, hidden folders, folders with other
+Client has it open. A vctrs collection (``graph.vctrs`` or ``wal.vctrs``)
+counts too: opening it migrates it (see ``herondb._vctrs``). Other entries of the root (files, hidden folders, folders with other
 names, empty folders left by an interrupted create) are not collections and are
 never touched, except that ``create_collection`` may reuse an *empty* folder of
 the right name.
@@ -28,7 +29,7 @@ from .database import Database
 from .errors import DatabaseLockedError
 
 _NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_MARKER_FILES = ("CURRENT", "LOCK")
+_MARKER_FILES = ("CURRENT", "LOCK", "graph.vctrs", "wal.vctrs")  # vctrs's: migrated on open
 
 
 def validate_collection_name(name: object) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any, Optional
 
-from . import _core
+from . import _core, _vctrs
 
 
 def _check_int(name: str, value: Any) -> Optional[int]:
@@ -54,6 +54,8 @@ class Database(_core._Database):
         for name, flag in (("quantize", quantize), ("read_only", read_only), ("sync", sync)):
             if not isinstance(flag, bool):
                 raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
+        if _vctrs.holds_vctrs(os.fspath(path)):  # a vctrs database: migrate it (D20)
+            _vctrs.migrate_on_open(os.fspath(path), dim, metric, m, ef_construction, quantize, read_only)
         super().__init__(
             os.fspath(path),
             _check_int("dim", dim),

@@ -108,8 +108,9 @@ std::string_view VectorRows(std::string_view bytes, const GraphFile& graph,
   if (bytes.size() != rows && bytes.size() != rows + norms) {
     Throw(ErrorCode::kCorruption,
           name + ": " + std::to_string(bytes.size()) + " bytes, expected " + std::to_string(rows) +
-              " or " + std::to_string(rows + norms) + " for " + std::to_string(graph.num_slots) +
-              " vectors of dimension " + std::to_string(graph.dim));
+              " or " + std::to_string(rows + norms) + " for the " +
+              std::to_string(graph.num_slots) + " vectors of dimension " +
+              std::to_string(graph.dim) + " that " + kGraphFileName + " describes");
   }
   return bytes.substr(0, rows);
 }
@@ -124,7 +125,9 @@ void CheckSq8File(std::string_view bytes, const GraphFile& graph, const std::str
   const uint64_t expected = 4 + uint64_t{dim} * 8 + uint64_t{graph.num_slots} * dim;
   if (bytes.size() != expected) {
     Throw(ErrorCode::kCorruption, name + ": " + std::to_string(bytes.size()) +
-                                      " bytes, expected " + std::to_string(expected));
+                                      " bytes, expected " + std::to_string(expected) + " for the " +
+                                      std::to_string(graph.num_slots) + " slots that " +
+                                      kGraphFileName + " describes");
   }
 }
 
