@@ -135,11 +135,11 @@ def _invalid_records(ids: List[str], vectors: "np.ndarray[Any, Any]", metric: st
     bad: Dict[int, str] = {}
     if len(ids):
         finite = np.isfinite(vectors).all(axis=1)
-        for i in np.flatnonzero(~finite):
-            bad[int(i)] = "its vector holds NaN or infinity"
+        for row in np.flatnonzero(~finite).tolist():
+            bad[row] = "its vector holds NaN or infinity"
         if metric == "cosine":
-            for i in np.flatnonzero(~vectors.any(axis=1)):
-                bad.setdefault(int(i), "its vector is all zeros, which has no cosine direction")
+            for row in np.flatnonzero(~vectors.any(axis=1)).tolist():
+                bad.setdefault(row, "its vector is all zeros, which has no cosine direction")
     for i, id_ in enumerate(ids):
         if id_ == "":
             bad.setdefault(i, "its id is empty")
@@ -273,7 +273,10 @@ def migrate(
 def _build(tmp: str, ids: List[str], vectors: "np.ndarray[Any, Any]",
            metas: List[Optional[Dict[str, Any]]], report: MigrationReport, *, m: Optional[int],
            ef_construction: Optional[int], progress: Optional[Callable[[int, int], None]]) -> None:
-    db = _core._Database(tmp, report.dim, report.metric, m, ef_construction, report.quantize, False, False)
+    from .database import Database  # imported here: database.py imports this module
+
+    db = Database(tmp, dim=report.dim, metric=report.metric, m=m, ef_construction=ef_construction,
+                  quantize=report.quantize)
     try:
         total = len(ids)
         if progress is not None:

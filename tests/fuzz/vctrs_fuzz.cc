@@ -20,8 +20,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace herondb::vctrs;
   std::string_view in(reinterpret_cast<const char*>(data), size);
   if (in.size() < 4) return 0;
-  const size_t g_len = static_cast<uint8_t>(in[0]) | (static_cast<size_t>(static_cast<uint8_t>(in[1])) << 8);
-  const size_t v_len = static_cast<uint8_t>(in[2]) | (static_cast<size_t>(static_cast<uint8_t>(in[3])) << 8);
+  const size_t g_len =
+      static_cast<uint8_t>(in[0]) | (static_cast<size_t>(static_cast<uint8_t>(in[1])) << 8);
+  const size_t v_len =
+      static_cast<uint8_t>(in[2]) | (static_cast<size_t>(static_cast<uint8_t>(in[3])) << 8);
   in.remove_prefix(4);
   const std::string_view graph_bytes = in.substr(0, g_len);
   in.remove_prefix(graph_bytes.size());

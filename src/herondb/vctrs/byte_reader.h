@@ -59,8 +59,8 @@ class ByteReader {
  private:
   void Need(uint64_t n, const char* what) const {
     if (n > remaining())
-      Throw(ErrorCode::kCorruption, file_ + ": truncated at offset " + std::to_string(pos_) +
-                                        " reading " + what);
+      Throw(ErrorCode::kCorruption,
+            file_ + ": truncated at offset " + std::to_string(pos_) + " reading " + what);
   }
 
   std::string_view bytes_;

@@ -24,10 +24,17 @@ GraphFile ParseGraphFile(std::string_view bytes, const std::string& name) {
   if (g.dim < 1 || g.dim > kMaxDim) r.Fail("dimension " + std::to_string(g.dim) + " out of range");
   const uint8_t metric = r.U8("the metric");
   switch (metric) {
-    case 0: g.metric = Metric::kCosine; break;
-    case 1: g.metric = Metric::kEuclidean; break;
-    case 2: g.metric = Metric::kDot; break;
-    default: r.Fail("unknown metric code " + std::to_string(metric));
+    case 0:
+      g.metric = Metric::kCosine;
+      break;
+    case 1:
+      g.metric = Metric::kEuclidean;
+      break;
+    case 2:
+      g.metric = Metric::kDot;
+      break;
+    default:
+      r.Fail("unknown metric code " + std::to_string(metric));
   }
   g.m = r.U32("m");
   g.ef_construction = r.U32("ef_construction");
@@ -36,13 +43,15 @@ GraphFile ParseGraphFile(std::string_view bytes, const std::string& name) {
   g.num_slots = r.U32("the slot count");
   const uint32_t n = g.num_slots;
   // Every slot takes at least 8 bytes (layer count and one list length).
-  if (uint64_t{n} * 8 > r.remaining()) r.Fail("slot count " + std::to_string(n) + " exceeds the file");
+  if (uint64_t{n} * 8 > r.remaining())
+    r.Fail("slot count " + std::to_string(n) + " exceeds the file");
   if (n > 0 && entry >= n) r.Fail("entry point " + std::to_string(entry) + " out of range");
   if (top >= kMaxLayers) r.Fail("top layer " + std::to_string(top) + " out of range");
 
   g.deleted.assign(n, 0);
   const uint32_t num_deleted = r.U32("the deleted count");
-  if (num_deleted > n) r.Fail("deleted count " + std::to_string(num_deleted) + " exceeds the slots");
+  if (num_deleted > n)
+    r.Fail("deleted count " + std::to_string(num_deleted) + " exceeds the slots");
   for (uint32_t i = 0; i < num_deleted; ++i) {
     const uint32_t s = r.U32("a deleted slot");
     if (s >= n) r.Fail("deleted slot " + std::to_string(s) + " out of range");
@@ -106,11 +115,11 @@ std::string_view VectorRows(std::string_view bytes, const GraphFile& graph,
   const uint64_t rows = uint64_t{graph.num_slots} * graph.dim * 4;
   const uint64_t norms = uint64_t{graph.num_slots} * 4;
   if (bytes.size() != rows && bytes.size() != rows + norms) {
-    Throw(ErrorCode::kCorruption,
-          name + ": " + std::to_string(bytes.size()) + " bytes, expected " + std::to_string(rows) +
-              " or " + std::to_string(rows + norms) + " for the " +
-              std::to_string(graph.num_slots) + " vectors of dimension " +
-              std::to_string(graph.dim) + " that " + kGraphFileName + " describes");
+    Throw(ErrorCode::kCorruption, name + ": " + std::to_string(bytes.size()) + " bytes, expected " +
+                                      std::to_string(rows) + " or " + std::to_string(rows + norms) +
+                                      " for the " + std::to_string(graph.num_slots) +
+                                      " vectors of dimension " + std::to_string(graph.dim) +
+                                      " that " + kGraphFileName + " describes");
   }
   return bytes.substr(0, rows);
 }
@@ -124,8 +133,8 @@ void CheckSq8File(std::string_view bytes, const GraphFile& graph, const std::str
   }
   const uint64_t expected = 4 + uint64_t{dim} * 8 + uint64_t{graph.num_slots} * dim;
   if (bytes.size() != expected) {
-    Throw(ErrorCode::kCorruption, name + ": " + std::to_string(bytes.size()) +
-                                      " bytes, expected " + std::to_string(expected) + " for the " +
+    Throw(ErrorCode::kCorruption, name + ": " + std::to_string(bytes.size()) + " bytes, expected " +
+                                      std::to_string(expected) + " for the " +
                                       std::to_string(graph.num_slots) + " slots that " +
                                       kGraphFileName + " describes");
   }

@@ -32,9 +32,9 @@ struct GraphFile {
   Metric metric = Metric::kCosine;
   uint32_t m = 0;
   uint32_t ef_construction = 0;
-  uint32_t num_slots = 0;             // live and deleted
-  std::vector<uint8_t> deleted;       // num_slots flags
-  std::vector<GraphRecord> records;   // in file order
+  uint32_t num_slots = 0;            // live and deleted
+  std::vector<uint8_t> deleted;      // num_slots flags
+  std::vector<GraphRecord> records;  // in file order
 };
 
 // Parses graph.vctrs. `name` prefixes error messages.

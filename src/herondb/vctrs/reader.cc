@@ -74,13 +74,16 @@ VctrsDirectory ReadVctrsDirectory(const std::string& dir) {
   std::optional<std::string> sq8_bytes = ReadWhole(path(kSq8FileName));
   std::optional<std::string> wal_bytes = ReadWhole(path(kWalFileName));
   if (!graph_bytes && !wal_bytes) {
-    if (vector_bytes) Throw(ErrorCode::kCorruption, path(kGraphFileName) + ": missing beside vectors.bin");
-    Throw(ErrorCode::kInvalidArgument, dir + " holds no vctrs database (no graph.vctrs or wal.vctrs)");
+    if (vector_bytes)
+      Throw(ErrorCode::kCorruption, path(kGraphFileName) + ": missing beside vectors.bin");
+    Throw(ErrorCode::kInvalidArgument,
+          dir + " holds no vctrs database (no graph.vctrs or wal.vctrs)");
   }
   std::optional<GraphFile> graph;
   std::string_view rows;
   if (graph_bytes) {
-    if (!vector_bytes) Throw(ErrorCode::kCorruption, path(kVectorsFileName) + ": missing beside graph.vctrs");
+    if (!vector_bytes)
+      Throw(ErrorCode::kCorruption, path(kVectorsFileName) + ": missing beside graph.vctrs");
     graph = ParseGraphFile(*graph_bytes, path(kGraphFileName));
     rows = VectorRows(*vector_bytes, *graph, path(kVectorsFileName));
     out.files.push_back(kGraphFileName);
@@ -98,8 +101,8 @@ VctrsDirectory ReadVctrsDirectory(const std::string& dir) {
     wal = ParseWalFile(*wal_bytes, path(kWalFileName));
     out.files.push_back(kWalFileName);
   }
-  out.records = Replay(graph ? &*graph : nullptr, rows, wal ? &*wal : nullptr,
-                       path(kGraphFileName), path(kWalFileName));
+  out.records = Replay(graph ? &*graph : nullptr, rows, wal ? &*wal : nullptr, path(kGraphFileName),
+                       path(kWalFileName));
   return out;
 }
 

@@ -18,7 +18,7 @@ namespace herondb::vctrs {
 
 struct VctrsDirectory {
   VctrsRecords records;
-  bool quantized = false;  // vectors.sq8 is present
+  bool quantized = false;          // vectors.sq8 is present
   std::vector<std::string> files;  // the vctrs files read, by name
 };
 

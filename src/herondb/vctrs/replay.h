@@ -26,8 +26,8 @@
 namespace herondb::vctrs {
 
 struct VctrsRecords {
-  uint32_t dim = 0;              // 0: unknown (no snapshot and no logged vector)
-  bool has_snapshot = false;     // metric, m and ef_construction are known
+  uint32_t dim = 0;           // 0: unknown (no snapshot and no logged vector)
+  bool has_snapshot = false;  // metric, m and ef_construction are known
   Metric metric = Metric::kCosine;
   uint32_t m = 0;
   uint32_t ef_construction = 0;
@@ -36,8 +36,8 @@ struct VctrsRecords {
   std::vector<ValuePtr> metadata;
   // What was read.
   uint64_t snapshot_records = 0;
-  uint64_t orphan_slots = 0;     // live slots without an id (vctrs's add_many
-                                 // of a repeated id leaves one); not migrated
+  uint64_t orphan_slots = 0;  // live slots without an id (vctrs's add_many
+                              // of a repeated id leaves one); not migrated
   uint64_t wal_entries = 0;
   uint64_t torn_tail_bytes = 0;
 };

@@ -56,7 +56,8 @@ WalFile ParseWalFile(std::string_view bytes, const std::string& name) {
     }
     std::string_view body = bytes.substr(pos + 5, len);
     uint32_t stored = 0;
-    for (int i = 3; i >= 0; --i) stored = (stored << 8) | static_cast<uint8_t>(bytes[pos + 5 + len + i]);
+    for (int i = 3; i >= 0; --i)
+      stored = (stored << 8) | static_cast<uint8_t>(bytes[pos + 5 + len + i]);
     const std::string where = name + " entry at offset " + std::to_string(pos);
     uint32_t crc = Crc32Ieee(&bytes[pos], 1);
     crc = Crc32Ieee(body.data(), body.size(), crc);

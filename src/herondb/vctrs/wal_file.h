@@ -19,13 +19,13 @@
 namespace herondb::vctrs {
 
 struct WalEntry {
-  uint8_t op = 0;                 // kWalAdd, kWalDelete or kWalUpdate
-  uint64_t offset = 0;            // of the entry in the file
+  uint8_t op = 0;       // kWalAdd, kWalDelete or kWalUpdate
+  uint64_t offset = 0;  // of the entry in the file
   std::string id;
-  bool has_vector = false;        // add: always; update: if it sets one
+  bool has_vector = false;  // add: always; update: if it sets one
   std::vector<float> vector;
-  bool has_metadata = false;      // add: always; update: if it sets it
-  std::string metadata_json;      // empty: no metadata
+  bool has_metadata = false;  // add: always; update: if it sets it
+  std::string metadata_json;  // empty: no metadata
 };
 
 struct WalFile {
