@@ -27,6 +27,10 @@ class Database(_core._Database):
     ``Database(path)``, which detects the dimension, metric and graph
     parameters. See the package documentation for every method.
 
+    A directory that holds a vctrs database is migrated on the first
+    writable open (its files are left untouched; a UserWarning says what was
+    migrated); see docs/migrating-from-vctrs.md.
+
     ``read_only=True`` opens an existing database without taking its write
     lock (any number of readers beside one writer); it sees the state as of
     opening and every mutating call raises ValueError. ``sync=True`` makes

@@ -423,3 +423,10 @@ def test_cli_migrate_of_a_damaged_database_exits_1_naming_the_file(tmp_path):
     p = _cli("migrate", path, tmp_path / "out")
     assert p.returncode == 1 and "vectors.bin" in p.stderr
     assert not os.path.exists(tmp_path / "out")
+
+
+def test_cli_commands_on_an_unmigrated_vctrs_directory_point_to_migrate(saved_with_log):
+    before = _files(saved_with_log)
+    p = _cli("info", saved_with_log)
+    assert p.returncode == 1 and "herondb migrate" in p.stderr
+    assert _files(saved_with_log) == before
