@@ -50,6 +50,11 @@ def holds_vctrs(path: str) -> bool:
     return any(os.path.lexists(os.path.join(path, f)) for f in ("graph.vctrs", "wal.vctrs", "vectors.bin"))
 
 
+def holds_log_only_vctrs(path: str) -> bool:
+    """True if ``path`` holds a vctrs database that was never saved (only its log)."""
+    return holds_vctrs(path) and not os.path.lexists(os.path.join(path, "graph.vctrs"))
+
+
 @dataclass
 class MigrationReport:
     """What :func:`migrate` did."""

@@ -24,6 +24,7 @@ import uuid
 from types import TracebackType
 from typing import Dict, List, Optional, Type
 
+from . import _vctrs
 from ._typing import PathLike
 from .database import Database
 from .errors import DatabaseLockedError
@@ -181,12 +182,18 @@ class Client:
         """Open the collection ``name``, creating it with ``dim``/``metric`` if missing.
 
         When the collection exists, ``dim`` and ``metric`` are ignored (the stored
-        ones win). The check and the create happen under the Client's lock, so two
-        threads racing on the same name get the same handle.
+        ones win), except that ``metric`` is used to migrate a vctrs collection that
+        was never saved (its log does not record one). The check and the create
+        happen under the Client's lock, so two threads racing on the same name get
+        the same handle.
         """
         validate_collection_name(name)
         with self._lock:
             self._check_open()
+            if self._open_handle(name) is None and _vctrs.holds_log_only_vctrs(self._dir(name)):
+                handle = Database(self._dir(name), metric=metric)
+                self._handles[name] = handle
+                return handle
             if self._open_handle(name) is not None or self._on_disk(name):
                 return self.get_collection(name)
             return self.create_collection(name, dim, metric)

@@ -187,7 +187,7 @@ def test_client_collections_written_by_vctrs_open_migrated(tmp_path):
     saved = c.create_collection("docs", dim=4, metric="l2")
     saved.add_many(["a", "b"], [[1, 2, 3, 4], [4, 3, 2, 1]], [{"k": 1}, None])
     saved.save()
-    unsaved = c.create_collection("notes", dim=2)
+    unsaved = c.create_collection("notes", dim=2, metric="l2")
     unsaved.add("n", [1.0, 0.5], {"text": "hi"})
     del saved, unsaved, c
     with warnings.catch_warnings(record=True):
@@ -195,10 +195,11 @@ def test_client_collections_written_by_vctrs_open_migrated(tmp_path):
         client = herondb.Client(root)
         assert client.list_collections() == ["docs", "notes"]
         docs = client.get_collection("docs")
-        notes = client.get_or_create_collection("notes", dim=2)
+        notes = client.get_or_create_collection("notes", dim=2, metric="l2")
     assert (docs.metric, sorted(docs.ids())) == ("euclidean", ["a", "b"])
     assert docs.get("a") == ([1.0, 2.0, 3.0, 4.0], {"k": 1})
     assert notes.get("n") == ([1.0, 0.5], {"text": "hi"})
+    assert notes.metric == "euclidean"  # an unsaved log records no metric: the argument's
     client.close()
 
 
