@@ -125,6 +125,25 @@ class _DirLock:
             self._fd = -1
 
 
+def _check_not_locked(path: str) -> None:
+    """DatabaseLockedError at once if someone holds <path>/LOCK; creates nothing."""
+    try:
+        fd = os.open(os.path.join(path, "LOCK"), os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except OSError:
+        return  # no LOCK file (or not one we can open): nobody holds it
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    except OSError as exc:
+        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            raise DatabaseLockedError(
+                f"database {path} is locked by another process (a migration or a writer)"
+            ) from None
+        raise
+    finally:
+        os.close(fd)
+
+
 def _canonical(metric: str) -> str:
     return str(_core._canonical_metric(metric))
 
@@ -182,6 +201,8 @@ def migrate(
     source = os.fspath(source)
     dest = source if dest is None else os.fspath(dest)
     same = os.path.abspath(dest) == os.path.abspath(source)
+    if os.path.isdir(dest):
+        _check_not_locked(dest)  # fail before the (possibly long) read, not after it
     data: Dict[str, Any] = _core._vctrs_read(source)
     ids: List[str] = data["ids"]
     vectors: "np.ndarray[Any, Any]" = data["vectors"]

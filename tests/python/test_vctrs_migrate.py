@@ -385,6 +385,11 @@ def test_a_migration_while_another_process_holds_the_lock_is_refused_at_once(tmp
         with pytest.raises(DatabaseLockedError):
             herondb.Database(path)
         assert "CURRENT" not in os.listdir(path)
+        # Refused before reading: even a damaged vctrs file is not looked at.
+        with open(os.path.join(path, "vectors.bin"), "ab") as f:
+            f.write(b"\0")
+        with pytest.raises(DatabaseLockedError):
+            herondb.Database(path)
     finally:
         os.close(fd)
 
@@ -431,3 +436,16 @@ def test_cli_commands_on_an_unmigrated_vctrs_directory_point_to_migrate(saved_wi
     p = _cli("info", saved_with_log)
     assert p.returncode == 1 and "herondb migrate" in p.stderr
     assert _files(saved_with_log) == before
+
+
+def test_async_database_open_migrates_a_vctrs_directory_off_the_event_loop(tmp_path):
+    import asyncio
+
+    path = _saved_small(tmp_path)
+
+    async def main():
+        async with await herondb.AsyncDatabase.open(path) as db:
+            return sorted(db.ids()), await db.get("e")
+
+    ids, e = asyncio.run(main())
+    assert ids == ["a", "c", "d", "e"] and e == ([9.0, 8.0, 7.0], {"late": True})
