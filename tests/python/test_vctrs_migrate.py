@@ -314,6 +314,9 @@ def test_a_missing_vectors_file_is_a_corruption_error(tmp_path):
     with pytest.raises(CorruptionError, match="vectors.bin"):
         herondb.Database(path)
     assert sorted(os.listdir(path)) == ["graph.vctrs"]
+    open(os.path.join(path, "meta.vctrs"), "wb").close()  # what vctrs before 0.3.0 wrote beside it
+    with pytest.raises(CorruptionError, match="older than vctrs 0.3.0"):
+        herondb.Database(path)
 
 
 def test_a_log_cut_inside_its_last_entry_keeps_the_entries_before_it(tmp_path):

@@ -82,8 +82,15 @@ VctrsDirectory ReadVctrsDirectory(const std::string& dir) {
   std::optional<GraphFile> graph;
   std::string_view rows;
   if (graph_bytes) {
-    if (!vector_bytes)
-      Throw(ErrorCode::kCorruption, path(kVectorsFileName) + ": missing beside graph.vctrs");
+    if (!vector_bytes) {
+      struct stat st;
+      const bool older = ::stat(path("meta.vctrs").c_str(), &st) == 0;
+      Throw(ErrorCode::kCorruption,
+            path(kVectorsFileName) + ": missing beside graph.vctrs" +
+                (older ? " (meta.vctrs is there: a layout older than vctrs 0.3.0's; open and "
+                         "save it with vctrs 0.3.0 first, or move it with export_json)"
+                       : ""));
+    }
     graph = ParseGraphFile(*graph_bytes, path(kGraphFileName));
     rows = VectorRows(*vector_bytes, *graph, path(kVectorsFileName));
     out.files.push_back(kGraphFileName);
