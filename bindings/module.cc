@@ -25,6 +25,7 @@
 #include "herondb/meta/filter.h"
 #include "search_result.h"
 #include "text.h"
+#include "vctrs.h"
 
 namespace nb = nanobind;
 using namespace nb::literals;
@@ -454,6 +455,7 @@ NB_MODULE(_core, m) {
 
   if (!AddSearchResultType(m.ptr())) throw nb::python_error();
   RegisterText(m);
+  BindVctrs(m);
 
   nb::class_<PyDatabase>(m, "_Database")
       .def(nb::init<const std::string&, std::optional<int64_t>, std::optional<std::string>,

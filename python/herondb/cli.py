@@ -1,4 +1,4 @@
-"""The ``herondb`` command line: inspect, search, import, export, compact and verify.
+"""The ``herondb`` command line: inspect, search, import, export, migrate, compact and verify.
 
 Installed as the ``herondb`` console script and runnable as ``python -m herondb``.
 Every command takes ``--json`` (one JSON document on stdout instead of text) and
@@ -26,6 +26,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, TextIO, Tuple
 import numpy as np
 import numpy.typing as npt
 
+from . import _vctrs
 from ._progress import ProgressBar, Spinner
 from .database import Database
 from .errors import CorruptionError, HeronDBError
@@ -57,6 +58,8 @@ def _open(path: str, *, read_only: bool) -> Database:
     if not os.path.isdir(path):
         raise CliError(f"no herondb database at {path!r} (no such directory)")
     if not _database_exists(path):
+        if _vctrs.holds_vctrs(path):
+            raise CliError(f"{path!r} holds a vctrs database: run `herondb migrate {path}` first")
         raise CliError(f"no herondb database at {path!r} (no {_CURRENT_FILE} file)")
     if read_only:
         return Database(path, read_only=True)
@@ -639,6 +642,45 @@ def cmd_verify(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
+# ------------------------------------------------------------------- migrate
+
+
+def cmd_migrate(args: argparse.Namespace, out: Output) -> int:
+    """Migrate a vctrs database to herondb, in place or into DEST (vctrs files untouched)."""
+    src: str = args.source
+    dest: str = args.dest if args.dest is not None else src
+    if not os.path.isdir(src):
+        raise CliError(f"no vctrs database at {src!r} (no such directory)")
+    if not _vctrs.holds_vctrs(src):
+        if _database_exists(src):
+            raise CliError(f"{src!r} is already a herondb database (already migrated?)")
+        raise CliError(f"no vctrs database at {src!r} (no graph.vctrs or wal.vctrs)")
+    bar: List[ProgressBar] = []
+
+    def progress(done: int, total: int) -> None:
+        if not bar:
+            bar.append(out.progress(total, "migrating"))
+        bar[0].update(done - bar[0].done)
+
+    start = time.perf_counter()
+    try:
+        report = _vctrs.migrate(src, None if dest == src else dest, dim=args.dim, metric=args.metric,
+                                skip_invalid=args.skip_invalid, progress=progress)
+    finally:
+        if bar:
+            bar[0].close()
+    if report is None:
+        raise CliError(f"{src!r} was migrated by another process meanwhile")
+    seconds = time.perf_counter() - start
+    out.document({"ok": True, "source": os.path.abspath(src), "dest": os.path.abspath(dest),
+                  "records": report.records, "dim": report.dim, "metric": report.metric,
+                  "metric_from": report.metric_from, "quantize": report.quantize,
+                  "vctrs_files": report.files, "wal_entries": report.wal_entries,
+                  "skipped": report.skipped, "seconds": seconds})
+    out.line(report.summary())
+    return 0
+
+
 # -------------------------------------------------------------------- parser
 
 
@@ -731,6 +773,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--metadata-out", metavar="META.jsonl", default=None,
                    help="with --npy: write the metadata as JSON Lines")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("migrate", parents=[common],
+                       help="turn a vctrs database into a herondb one (vctrs files kept)")
+    p.add_argument("source", metavar="SRC", help="directory of the vctrs database")
+    p.add_argument("dest", metavar="DEST", nargs="?", default=None,
+                   help="directory for the herondb database (default: SRC itself)")
+    p.add_argument("--dim", type=_positive_int, default=None,
+                   help="only for a vctrs log without any vector: the dimension")
+    p.add_argument("--metric", default=None,
+                   help="only for an unsaved vctrs database (its log has no metric; default cosine)")
+    p.add_argument("--skip-invalid", action="store_true",
+                   help="leave out records herondb refuses (NaN vectors, zero vectors under "
+                        "cosine, empty ids) instead of failing; they are listed")
+    p.set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("compact", parents=[common], help="reclaim deleted slots and save")
     p.add_argument("path", metavar="PATH", help="database directory")

@@ -7,7 +7,8 @@ Client holds it).
 A subdirectory counts as a collection when its name is a valid collection name
 and it holds a ``CURRENT`` file (every herondb database writes one when it is
 created) or a ``LOCK`` file (created when a writer opens it), or when this
-Client has it open. Other entries of the root (files, hidden folders, folders with other
+Client has it open. A vctrs collection (``graph.vctrs`` or ``wal.vctrs``)
+counts too: opening it migrates it (see ``herondb._vctrs``). Other entries of the root (files, hidden folders, folders with other
 names, empty folders left by an interrupted create) are not collections and are
 never touched, except that ``create_collection`` may reuse an *empty* folder of
 the right name.
@@ -23,12 +24,13 @@ import uuid
 from types import TracebackType
 from typing import Dict, List, Optional, Type
 
+from . import _vctrs
 from ._typing import PathLike
 from .database import Database
 from .errors import DatabaseLockedError
 
 _NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_MARKER_FILES = ("CURRENT", "LOCK")
+_MARKER_FILES = ("CURRENT", "LOCK", "graph.vctrs", "wal.vctrs")  # vctrs's: migrated on open
 
 
 def validate_collection_name(name: object) -> str:
@@ -180,12 +182,18 @@ class Client:
         """Open the collection ``name``, creating it with ``dim``/``metric`` if missing.
 
         When the collection exists, ``dim`` and ``metric`` are ignored (the stored
-        ones win). The check and the create happen under the Client's lock, so two
-        threads racing on the same name get the same handle.
+        ones win), except that ``metric`` is used to migrate a vctrs collection that
+        was never saved (its log does not record one). The check and the create
+        happen under the Client's lock, so two threads racing on the same name get
+        the same handle.
         """
         validate_collection_name(name)
         with self._lock:
             self._check_open()
+            if self._open_handle(name) is None and _vctrs.holds_log_only_vctrs(self._dir(name)):
+                handle = Database(self._dir(name), metric=metric)
+                self._handles[name] = handle
+                return handle
             if self._open_handle(name) is not None or self._on_disk(name):
                 return self.get_collection(name)
             return self.create_collection(name, dim, metric)

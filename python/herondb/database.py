@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any, Optional
 
-from . import _core
+from . import _core, _vctrs
 
 
 def _check_int(name: str, value: Any) -> Optional[int]:
@@ -26,6 +26,10 @@ class Database(_core._Database):
     small). Create one with ``Database(path, dim=384)``; reopen it later with
     ``Database(path)``, which detects the dimension, metric and graph
     parameters. See the package documentation for every method.
+
+    A directory that holds a vctrs database is migrated on the first
+    writable open (its files are left untouched; a UserWarning says what was
+    migrated); see docs/migrating-from-vctrs.md.
 
     ``read_only=True`` opens an existing database without taking its write
     lock (any number of readers beside one writer); it sees the state as of
@@ -54,6 +58,8 @@ class Database(_core._Database):
         for name, flag in (("quantize", quantize), ("read_only", read_only), ("sync", sync)):
             if not isinstance(flag, bool):
                 raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
+        if _vctrs.holds_vctrs(os.fspath(path)):  # a vctrs database: migrate it (D20)
+            _vctrs.migrate_on_open(os.fspath(path), dim, metric, m, ef_construction, quantize, read_only)
         super().__init__(
             os.fspath(path),
             _check_int("dim", dim),
@@ -111,12 +117,17 @@ class Database(_core._Database):
     def export_json(self, path: "str | os.PathLike[str]", pretty: bool = False) -> None:
         """Write every live record to a JSON file (written whole, then renamed).
 
-        The format is ``{"dim", "metric", "count", "records": [{"id",
-        "vector", "metadata"}]}``; floats round-trip exactly.
+        The layout is vctrs's, ``{"version": 1, "dim", "metric", "count",
+        "vectors": [{"id", "vector", "metadata"}]}``, so vctrs imports it too;
+        floats round-trip exactly.
         """
         super().export_json(os.fspath(path), pretty)
 
     def import_json(self, path: "str | os.PathLike[str]") -> None:
-        """Upsert every record of a JSON export, as one all-or-nothing batch."""
+        """Upsert every record of a JSON export, as one all-or-nothing batch.
+
+        Reads vctrs's exports and herondb's (also the older ``"records"``
+        layout). A dimension mismatch is a ValueError and imports nothing.
+        """
         super().import_json(os.fspath(path))
 

@@ -286,7 +286,7 @@ def test_save_compact_verify_export_import(path, tmp_path):
             await db.close()
         with open(export) as f:
             doc = json.load(f)
-        assert doc["dim"] == 4 and sorted(r["id"] for r in doc["records"]) == ["a", "c"]
+        assert doc["dim"] == 4 and sorted(r["id"] for r in doc["vectors"]) == ["a", "c"]
         other = await AsyncDatabase.open(str(tmp_path / "other"), dim=4)
         try:
             await other.import_json(export)

@@ -345,7 +345,7 @@ def test_export_json_then_import_into_a_new_database(dbpath, tmp_path):
     assert p.returncode == 0, p.stderr
     assert doc["vectors"] == N - 5
     exported = json.loads(out.read_text())
-    assert exported["dim"] == DIM and len(exported["records"]) == N - 5
+    assert exported["dim"] == DIM and len(exported["vectors"]) == N - 5
 
     new = tmp_path / "copy"
     p, doc = cli_json("import", new, out)

@@ -35,9 +35,9 @@ def test_export_writes_the_documented_format(tmp_path):
     out = tmp_path / "e.json"
     db.export_json(str(out))
     doc = json.loads(out.read_text())
-    assert doc["dim"] == 5 and doc["metric"] == "euclidean"
-    assert len(doc["records"]) == 49
-    rec = {r["id"]: r for r in doc["records"]}
+    assert doc["version"] == 1 and doc["dim"] == 5 and doc["metric"] == "euclidean"
+    assert doc["count"] == 49 and len(doc["vectors"]) == 49
+    rec = {r["id"]: r for r in doc["vectors"]}
     assert ids[4] not in rec
     for i in ids[:10]:
         if i == ids[4]:
@@ -78,6 +78,22 @@ def test_import_upserts_existing_ids(tmp_path):
     assert db.get("b")[1] is None
 
 
+def test_import_reads_the_older_records_layout_and_vctrs_layout_alike(tmp_path):
+    db = _db(tmp_path)
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({"dim": 5, "metric": "cosine", "count": 1, "records": [
+        {"id": "r", "vector": [1, 0, 0, 0, 0], "metadata": {"from": "records"}}]}))
+    new = tmp_path / "new.json"  # vctrs writes no "metadata" key for records without it
+    new.write_text(json.dumps({"version": 1, "dim": 5, "metric": "dot_product", "vectors": [
+        {"id": "v", "vector": [0, 1, 0, 0, 0]},
+        {"id": "r", "vector": [0, 0, 1, 0, 0], "metadata": {"from": "vectors"}}]}))
+    db.import_json(old)
+    db.import_json(new)  # the export's metric is not the database's: imported as vctrs does
+    assert sorted(db.ids()) == ["r", "v"]
+    assert db.get("r") == ([0.0, 0.0, 1.0, 0.0, 0.0], {"from": "vectors"})
+    assert db.get("v") == ([0.0, 1.0, 0.0, 0.0, 0.0], None)
+
+
 def test_import_survives_reopen_as_one_log_record(tmp_path):
     src = _db(tmp_path, "src")
     _fill(src, n=200)
@@ -96,7 +112,13 @@ def test_import_survives_reopen_as_one_log_record(tmp_path):
     [
         ({"dim": 4, "records": []}, "dimension 4"),
         ({"dim": 5, "records": [{"id": "x", "vector": [1, 2, 3]}]}, "dimension 3"),
-        ({"dim": 5}, "records"),
+        ({"dim": 5}, "no \"vectors\""),
+        ({"version": 1, "dim": 4, "vectors": []}, "dimension 4"),
+        ({"version": 1, "dim": 5, "vectors": [{"id": "x", "vector": [1, 2]}]}, "dimension 2"),
+        ({"version": 2, "dim": 5, "vectors": []}, "version"),
+        ({"version": "1", "dim": 5, "vectors": []}, "version"),
+        ({"dim": 5, "vectors": [], "records": []}, "both"),
+        ({"dim": 5, "vectors": {"id": "x"}}, "array"),
         ({"dim": 5, "records": [{"vector": [1, 2, 3, 4, 5]}]}, "no \"id\""),
         ({"dim": 5, "records": [{"id": "x"}]}, "no \"vector\""),
         ({"dim": 5, "records": [{"id": "", "vector": [1, 2, 3, 4, 5]}]}, "id"),
@@ -112,8 +134,9 @@ def test_bad_import_is_a_value_error_and_imports_nothing(tmp_path, doc, match):
     db = _db(tmp_path)
     db.add("a", [1, 2, 3, 4, 5])
     # A good record first: the batch is all-or-nothing.
-    if isinstance(doc, dict) and isinstance(doc.get("records"), list):
-        doc["records"].insert(0, {"id": "good", "vector": [1, 0, 0, 0, 0]})
+    for key in ("records", "vectors"):
+        if isinstance(doc, dict) and isinstance(doc.get(key), list):
+            doc[key].insert(0, {"id": "good", "vector": [1, 0, 0, 0, 0]})
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(doc))
     with pytest.raises(ValueError, match=match):
@@ -149,14 +172,14 @@ def test_export_replaces_a_file_whole(tmp_path):
     out = tmp_path / "e.json"
     out.write_text("old content that is longer than the export will be" * 100)
     db.export_json(out)  # os.PathLike accepted
-    assert json.loads(out.read_text())["records"][0]["id"] == "a"
+    assert json.loads(out.read_text())["vectors"][0]["id"] == "a"
     assert not os.path.exists(str(out) + ".tmp")
 
 
 def test_export_of_an_empty_database(tmp_path):
     db = _db(tmp_path)
     db.export_json(str(tmp_path / "e.json"))
-    assert json.loads((tmp_path / "e.json").read_text())["records"] == []
+    assert json.loads((tmp_path / "e.json").read_text())["vectors"] == []
 
 
 def test_read_only_database_can_export_but_not_import(tmp_path):

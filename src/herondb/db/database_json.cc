@@ -1,12 +1,18 @@
 // Database: JSON export and import (api-decisions D19).
 //
-// Export writes {"dim": D, "metric": "...", "count": N, "records": [{"id",
-// "vector", "metadata"}, ...]} record by record into <file>.tmp, fsyncs it
-// and renames it over <file>, so a reader never sees half an export. Floats
-// are written so that they parse back to exactly the stored float32.
-// Import reads the file incrementally (JsonReader), decodes every record,
-// checks all of them (dimension, values, ids, metadata), then upserts them
-// as one batch: one log record, all or nothing.
+// Export writes vctrs's layout, {"version": 1, "dim": D, "metric": "...",
+// "count": N, "vectors": [{"id", "vector", "metadata"}, ...]} ("count" is an
+// extra key that vctrs 0.3.0's import_json ignores), record by record into
+// <file>.tmp, fsyncs it and renames it over <file>, so a reader never sees half
+// an export. Floats are written so that they parse back to exactly the stored
+// float32. Metric names are the canonical ones, which vctrs writes and reads
+// too ("cosine", "euclidean", "dot_product").
+// Import reads the file incrementally (JsonReader): the records sit under
+// "vectors" (vctrs's layout, and herondb's own exports) or "records" (older
+// herondb exports); "version", when present, must be 1; "metric" is not
+// checked (vectors are stored raw, so any metric's export imports, as in
+// vctrs). It decodes every record, checks all of them (dimension, values, ids,
+// metadata), then upserts them as one batch: one log record, all or nothing.
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -58,10 +64,11 @@ void Database::ExportJson(const std::string& file, bool pretty) const {
   const char* sep = pretty ? ": " : ":";
   buf += "{";
   buf += nl;
+  buf += in1 + "\"version\"" + sep + "1," + nl;
   buf += in1 + "\"dim\"" + sep + std::to_string(dim_) + "," + nl;
   buf += in1 + "\"metric\"" + sep + "\"" + MetricName(metric_) + "\"," + nl;
   buf += in1 + "\"count\"" + sep + std::to_string(ids_.live()) + "," + nl;
-  buf += in1 + "\"records\"" + sep + "[";
+  buf += in1 + "\"vectors\"" + sep + "[";
   bool first = true;
   for (uint32_t s = 0; s < index_->size(); ++s) {
     if (index_->IsDeleted(s)) continue;
@@ -105,7 +112,7 @@ void Database::ImportJson(const std::string& file) {
   std::vector<float> rows;
   std::vector<ValuePtr> metas;
   std::optional<int64_t> file_dim;
-  bool saw_records = false;
+  const char* records_key = nullptr;  // "vectors" or "records", once seen
   try {
     JsonReader r(fp.get());
     if (r.Peek() != JsonReader::Next::kObject) BadImport(file, "the top level must be an object");
@@ -117,9 +124,19 @@ void Database::ImportJson(const std::string& file) {
         Value d = r.ReadValue();
         if (!d.is_int()) BadImport(file, "\"dim\" must be an integer");
         file_dim = d.as_int();
-      } else if (key == "records") {
-        saw_records = true;
-        if (r.Peek() != JsonReader::Next::kArray) BadImport(file, "\"records\" must be an array");
+      } else if (key == "version") {
+        Value v = r.ReadValue();
+        if (!v.is_int() || v.as_int() != 1)
+          BadImport(file, "unsupported \"version\" (this reader knows version 1)");
+      } else if (key == "vectors" || key == "records") {
+        const char* this_key = key == "vectors" ? "vectors" : "records";
+        if (records_key)
+          BadImport(file, records_key == std::string(this_key)
+                              ? "\"" + key + "\" appears twice"
+                              : "both \"vectors\" and \"records\" are present; give one");
+        records_key = this_key;
+        if (r.Peek() != JsonReader::Next::kArray)
+          BadImport(file, "\"" + key + "\" must be an array");
         r.BeginArray();
         while (r.NextElement()) {
           const size_t index = ids.size();
@@ -181,7 +198,7 @@ void Database::ImportJson(const std::string& file) {
   if (file_dim && *file_dim != static_cast<int64_t>(dim_))
     BadImport(file, "the export has dimension " + std::to_string(*file_dim) + ", the database " +
                         std::to_string(dim_));
-  if (!saw_records) BadImport(file, "no \"records\" array");
+  if (!records_key) BadImport(file, "no \"vectors\" (or \"records\") array");
   std::vector<PutEntry> entries(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) {
     entries[i].id = std::move(ids[i]);
