@@ -1,6 +1,5 @@
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cstring>
 #include <random>
 #include <string>
@@ -71,20 +70,11 @@ TEST(Crc32cTest, HardwareAndPortableAgreeOnRandomDataOfEveryShape) {
   EXPECT_EQ(Value(data.data(), data.size()), ExtendPortable(0, data.data(), data.size()));
 }
 
-TEST(Crc32cTest, HardwarePathIsFast) {
-  if (!HardwareAvailable()) GTEST_SKIP() << "no SSE4.2 on this CPU";
-  std::vector<char> data(64 << 20, 'x');
-  auto t0 = std::chrono::steady_clock::now();
-  uint32_t crc = 0;
-  for (int i = 0; i < 4; ++i) crc = Extend(crc, data.data(), data.size());
-  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  double gbps = 4.0 * data.size() / s / 1e9;
-  RecordProperty("crc32c_gb_per_s", std::to_string(gbps));
-  std::printf("crc32c (%s): %.1f GB/s\n", ImplementationName(), gbps);
-#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
-  EXPECT_GT(gbps, 1.0);
-#endif
-  EXPECT_NE(crc, 0u);
+// Speed is a benchmark's business (timed assertions flake on shared
+// machines); what a test can check is that the hardware path is the one in
+// use wherever the CPU has it, and that it agrees with the portable one.
+TEST(Crc32cTest, UsesHardwarePathWhereAvailable) {
+  EXPECT_STREQ(ImplementationName(), HardwareAvailable() ? "sse4.2" : "portable");
 }
 
 }  // namespace
