@@ -176,8 +176,8 @@ def test_search_with_non_int_k_raises_type_error(db):
         db.search([1.0] * 8, k=2.5)
 
 
-@pytest.mark.parametrize("ef", [0, -5])
-def test_search_with_ef_search_below_one_raises_value_error(db, ef):
+@pytest.mark.parametrize("ef", [-1, -5])
+def test_search_with_negative_ef_search_raises_value_error(db, ef):
     populated(db)
     with pytest.raises(ValueError):
         db.search([1.0] * 8, k=1, ef_search=ef)

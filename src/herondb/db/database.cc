@@ -31,8 +31,15 @@ void CheckParam(std::optional<uint32_t> v, uint32_t lo, uint32_t hi, const char*
 
 }  // namespace
 
+void Database::CheckPath(const std::string& path, std::string_view what) {
+  if (path.empty()) Throw(ErrorCode::kInvalidArgument, std::string(what) + " must not be empty");
+  if (path.find('\0') != std::string::npos)
+    Throw(ErrorCode::kInvalidArgument, std::string(what) + " contains a NUL character (after " +
+                                           Quote(path.substr(0, path.find('\0'))) + ")");
+}
+
 Database::Database(std::string path, const DatabaseOptions& options)
-    : path_(std::move(path)),
+    : path_((CheckPath(path, "database path"), std::move(path))),
       env_(options.env ? options.env : Env::Default()),
       read_only_(options.read_only),
       sync_(options.sync),

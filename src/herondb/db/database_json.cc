@@ -34,6 +34,7 @@ struct FileCloser {
 }  // namespace
 
 void Database::ExportJson(const std::string& file, bool pretty) const {
+  CheckPath(file, "export path");
   std::shared_lock lk(mu_);
   const std::string tmp = file + ".tmp";
   std::unique_ptr<WritableFile> out = env_->NewWritableFile(tmp);
@@ -99,6 +100,7 @@ void Database::ExportJson(const std::string& file, bool pretty) const {
 }
 
 void Database::ImportJson(const std::string& file) {
+  CheckPath(file, "import path");
   std::unique_ptr<std::FILE, FileCloser> fp(std::fopen(file.c_str(), "rb"));
   if (!fp) throw Error(ErrorCode::kIOError, "open " + file + ": " + ErrnoText(errno), errno);
   std::vector<std::string> ids;
