@@ -212,7 +212,7 @@ std::shared_ptr<const Filter> ToFilter(nb::handle where_filter) {
   const bool cacheable = FilterCacheKey(where_filter.ptr(), &key) && key.size() <= kMaxKeyBytes;
   if (cacheable)
     if (std::shared_ptr<const Filter> f = Parsed().Find(key)) return f;
-  auto f = std::make_shared<const Filter>(Filter::Parse(ToValue(where_filter)));
+  auto f = std::make_shared<const Filter>(Filter::Parse(ToValue(where_filter, kMaxFilterDepth, "where_filter")));
   if (cacheable) Parsed().Insert(key, f);
   return f;
 }

@@ -155,7 +155,20 @@ void Database::ImportJson(const std::string& file) {
               }
               has_vector = true;
             } else if (rkey == "metadata") {
-              Value m = r.ReadValue();
+              // The same rules as add(): integers exact in 64 bits, at most
+              // kMaxMetadataDepth levels of nesting.
+              Value m;
+              try {
+                r.RequireExactIntegers(true);
+                m = r.ReadValue();
+                r.RequireExactIntegers(false);
+              } catch (const Error& e) {
+                if (e.code() != ErrorCode::kInvalidArgument) throw;
+                BadImport(file, where + ": metadata: " + e.what());
+              }
+              if (ValueDepth(m, kMaxMetadataDepth) > kMaxMetadataDepth)
+                BadImport(file, where + ": metadata is nested too deeply (more than " +
+                                    std::to_string(kMaxMetadataDepth) + " levels)");
               if (m.is_object())
                 meta = std::make_shared<const Value>(std::move(m));
               else if (!m.is_null())
