@@ -84,7 +84,8 @@ F32Array AsF32(nb::handle obj, const char* what, nb::object* keep) {
     nb::object dtype = nb::getattr(obj, "dtype", nb::none());
     nb::object kind = dtype.is_none() ? nb::none() : nb::getattr(dtype, "kind", nb::none());
     if (kind.is_none() || !nb::isinstance<nb::str>(kind))
-      throw nb::type_error((std::string(what) + ": unsupported array type " + TypeName(obj)).c_str());
+      throw nb::type_error(
+          (std::string(what) + ": unsupported array type " + TypeName(obj)).c_str());
     const std::string k = nb::borrow<nb::str>(kind).c_str();
     if (k != "f" && k != "i" && k != "u") throw nb::type_error(not_real.c_str());
   } else {
@@ -232,9 +233,8 @@ std::string KeyString(PyObject* key) {
     if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
     text = nb::steal(PyFloat_Type.tp_repr(key));
   } else {
-    throw FieldError{true,
-                     "keys must be str, int, float, bool or None, not " + TypeName(nb::handle(key)),
-                     {}};
+    throw FieldError{
+        true, "keys must be str, int, float, bool or None, not " + TypeName(nb::handle(key)), {}};
   }
   if (!text.is_valid()) throw nb::python_error();
   return nb::borrow<nb::str>(text).c_str();
@@ -249,11 +249,12 @@ Value Convert(PyObject* o, int depth, int max_depth, const char* what) {
     if (overflow) {
       nb::object text = nb::steal(PyObject_Str(o));
       std::string digits = text.is_valid() ? nb::borrow<nb::str>(text).c_str() : "?";
-      if (digits.size() > 40) digits = digits.substr(0, 20) + "..." + std::to_string(digits.size()) + " digits";
-      throw FieldError{false,
-                       "integer " + digits +
-                           " does not fit in a signed 64-bit integer: use a float or a string",
-                       {}};
+      if (digits.size() > 40)
+        digits = digits.substr(0, 20) + "..." + std::to_string(digits.size()) + " digits";
+      throw FieldError{
+          false,
+          "integer " + digits + " does not fit in a signed 64-bit integer: use a float or a string",
+          {}};
     }
     if (v == -1 && PyErr_Occurred()) throw nb::python_error();
     return Value(static_cast<int64_t>(v));
@@ -264,15 +265,15 @@ Value Convert(PyObject* o, int depth, int max_depth, const char* what) {
       throw FieldError{false, "float must be finite (NaN and infinity are not JSON)", {}};
     return Value(d);
   }
-  if (PyUnicode_Check(o)) return Value(ToId(nb::handle(o), (std::string(what) + " string").c_str()));
+  if (PyUnicode_Check(o))
+    return Value(ToId(nb::handle(o), (std::string(what) + " string").c_str()));
   const bool list = PyList_Check(o) || PyTuple_Check(o);
   if (!list && !PyDict_Check(o))
-    throw FieldError{true, "value of type " + TypeName(nb::handle(o)) + " is not JSON-serializable",
-                     {}};
+    throw FieldError{
+        true, "value of type " + TypeName(nb::handle(o)) + " is not JSON-serializable", {}};
   if (depth + 1 > max_depth)
-    throw FieldError{false,
-                     "is nested too deeply (more than " + std::to_string(max_depth) + " levels)",
-                     {}};
+    throw FieldError{
+        false, "is nested too deeply (more than " + std::to_string(max_depth) + " levels)", {}};
   if (list) {
     Array a;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(o);
@@ -318,10 +319,9 @@ Value ConvertTop(nb::handle obj, int max_depth, const char* what) {
   } catch (const FieldError& e) {
     std::string where = std::string(what);
     if (!e.path.empty()) where += " field '" + PathText(e.path) + "'";
-    std::string msg = where + (e.message.rfind("is ", 0) == 0 || e.message.rfind("has ", 0) == 0
-                                   ? " "
-                                   : ": ") +
-                      e.message;
+    std::string msg =
+        where + (e.message.rfind("is ", 0) == 0 || e.message.rfind("has ", 0) == 0 ? " " : ": ") +
+        e.message;
     if (e.type_error) throw nb::type_error(msg.c_str());
     throw nb::value_error(msg.c_str());
   }

@@ -212,7 +212,8 @@ std::shared_ptr<const Filter> ToFilter(nb::handle where_filter) {
   const bool cacheable = FilterCacheKey(where_filter.ptr(), &key) && key.size() <= kMaxKeyBytes;
   if (cacheable)
     if (std::shared_ptr<const Filter> f = Parsed().Find(key)) return f;
-  auto f = std::make_shared<const Filter>(Filter::Parse(ToValue(where_filter, kMaxFilterDepth, "where_filter")));
+  auto f = std::make_shared<const Filter>(
+      Filter::Parse(ToValue(where_filter, kMaxFilterDepth, "where_filter")));
   if (cacheable) Parsed().Insert(key, f);
   return f;
 }
@@ -537,8 +538,7 @@ NB_MODULE(_core, m) {
            "path"_a, "dim"_a = nb::none(), "metric"_a = nb::none(), "m"_a = nb::none(),
            "ef_construction"_a = nb::none(), "quantize"_a = false, "read_only"_a = false,
            "sync"_a = false)
-      .def_prop_ro("read_only",
-                   [](PyDatabase& d) { return PyDatabase::Call(d)->read_only(); })
+      .def_prop_ro("read_only", [](PyDatabase& d) { return PyDatabase::Call(d)->read_only(); })
       .def("save", [](PyDatabase& d) { d.Blocking([](Database& db) { db.Save(); }); })
       .def("compact", [](PyDatabase& d) { d.Mutating([](Database& db) { db.Compact(); }); })
       .def("verify", [](PyDatabase& d) { d.Blocking([](Database& db) { db.VerifyFiles(); }); })
@@ -555,8 +555,9 @@ NB_MODULE(_core, m) {
           },
           "path"_a)
       .def_prop_ro("dim", [](PyDatabase& d) { return PyDatabase::Call(d)->dim(); })
-      .def_prop_ro("metric",
-                   [](PyDatabase& d) { return std::string(MetricName(PyDatabase::Call(d)->metric())); })
+      .def_prop_ro(
+          "metric",
+          [](PyDatabase& d) { return std::string(MetricName(PyDatabase::Call(d)->metric())); })
       .def_prop_ro("m", [](PyDatabase& d) { return PyDatabase::Call(d)->m(); })
       .def_prop_ro("ef_construction",
                    [](PyDatabase& d) { return PyDatabase::Call(d)->ef_construction(); })
@@ -565,10 +566,12 @@ NB_MODULE(_core, m) {
                      PyDatabase::Call c(d);
                      return d.path();
                    })
-      .def_prop_ro("deleted_count",
-                   [](PyDatabase& d) { return d.Blocking([](Database& db) { return db.deleted_count(); }); })
-      .def_prop_ro("total_slots",
-                   [](PyDatabase& d) { return d.Blocking([](Database& db) { return db.total_slots(); }); })
+      .def_prop_ro(
+          "deleted_count",
+          [](PyDatabase& d) { return d.Blocking([](Database& db) { return db.deleted_count(); }); })
+      .def_prop_ro(
+          "total_slots",
+          [](PyDatabase& d) { return d.Blocking([](Database& db) { return db.total_slots(); }); })
       .def_prop_ro("quantized_search",
                    [](PyDatabase& d) { return PyDatabase::Call(d)->quantized_search(); })
       .def_prop_ro("closed", &PyDatabase::closed)
@@ -609,7 +612,8 @@ NB_MODULE(_core, m) {
       .def("delete_many", &PyDatabase::DeleteMany, "ids"_a)
       .def("count", &PyDatabase::Count, "where_filter"_a = nb::none())
       .def("ids", [](PyDatabase& d) { return d.Blocking([](Database& db) { return db.Ids(); }); })
-      .def("__len__", [](PyDatabase& d) { return d.Blocking([](Database& db) { return db.size(); }); })
+      .def("__len__",
+           [](PyDatabase& d) { return d.Blocking([](Database& db) { return db.size(); }); })
       .def(
           "__contains__",
           [](PyDatabase& d, nb::handle id) {
@@ -648,7 +652,8 @@ NB_MODULE(_core, m) {
           "sigmas"_a, "extra"_a,
           "Internal (benchmarks): quantized search re-ranks the code-distance candidates\n"
           "within sigmas estimated error sds of the k-th, at least k + extra, at most ef.")
-      .def("_verify", [](PyDatabase& d) { return d.Blocking([](Database& db) { return db.Verify(); }); });
+      .def("_verify",
+           [](PyDatabase& d) { return d.Blocking([](Database& db) { return db.Verify(); }); });
 
   m.def(
       "_close_databases_at",

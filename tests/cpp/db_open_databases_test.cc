@@ -1,6 +1,4 @@
 // One process, one open database, many handles (db/open_databases.h).
-#include "herondb/db/open_databases.h"
-
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -9,6 +7,7 @@
 #include <thread>
 
 #include "herondb/common/error.h"
+#include "herondb/db/open_databases.h"
 #include "storage_test_util.h"
 
 namespace herondb {

@@ -396,7 +396,8 @@ def test_client_cannot_open_or_delete_a_collection_another_process_writes(tmp_pa
          "import sys, herondb; db = herondb.Database(sys.argv[1]); print('ready', flush=True); "
          "sys.stdin.read()", os.path.join(root, "busy")],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+        env={**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(
+            os.path.abspath(herondb.__file__)))})
     try:
         assert holder.stdout.readline().strip() == "ready"
         other = Client(root)

@@ -84,8 +84,8 @@ SharedDatabase::~SharedDatabase() {
 
 SharedDatabase::Use::Use(SharedDatabase& shared) : pass_(shared.gate_) {
   if (!pass_.admitted())
-    Throw(ErrorCode::kInvalidArgument, "database " + shared.path_ + " was closed (" +
-                                           shared.why_ + "); open it again to use it");
+    Throw(ErrorCode::kInvalidArgument, "database " + shared.path_ + " was closed (" + shared.why_ +
+                                           "); open it again to use it");
   db_ = shared.db_.get();
 }
 
@@ -119,8 +119,8 @@ std::shared_ptr<SharedDatabase> OpenDatabase(const std::string& path,
   Database::CheckPath(path, "database path");  // before stat() sees a cut-off name
   Registry& r = TheRegistry();
   if (options.read_only) {
-    auto shared =
-        std::shared_ptr<SharedDatabase>(new SharedDatabase(std::make_unique<Database>(path, options), path));
+    auto shared = std::shared_ptr<SharedDatabase>(
+        new SharedDatabase(std::make_unique<Database>(path, options), path));
     if (std::optional<DirId> dir = IdentifyDir(path)) {
       std::lock_guard lk(r.mu);
       r.entries.push_back({*dir, shared.get(), shared, false, false});
@@ -146,8 +146,8 @@ std::shared_ptr<SharedDatabase> OpenDatabase(const std::string& path,
     // Being closed by another thread: wait until its lock is released.
     r.changed.wait(lk);
   }
-  auto shared =
-      std::shared_ptr<SharedDatabase>(new SharedDatabase(std::make_unique<Database>(path, options), path));
+  auto shared = std::shared_ptr<SharedDatabase>(
+      new SharedDatabase(std::make_unique<Database>(path, options), path));
   if (std::optional<DirId> dir = IdentifyDir(path))
     r.entries.push_back({*dir, shared.get(), shared, true, false});
   return shared;
