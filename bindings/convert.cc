@@ -7,8 +7,6 @@
 namespace herondb::py {
 namespace {
 
-constexpr int kMaxDepth = 64;
-
 std::string TypeName(nb::handle obj) {
   return nb::borrow<nb::str>(
              nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(obj.ptr()))).attr("__name__"))
@@ -71,20 +69,31 @@ F32Array AsF32(nb::handle obj, const char* what, nb::object* keep) {
     *keep = nb::borrow(obj);
     return arr;
   }
-  nb::ndarray<nb::ro> any;
-  if (!nb::try_cast<nb::ndarray<nb::ro>>(obj, any, false))
-    throw nb::type_error((std::string(what) + ": unsupported array type " + TypeName(obj)).c_str());
-  auto code = static_cast<nb::dlpack::dtype_code>(any.dtype().code);
-  if (code != nb::dlpack::dtype_code::Float && code != nb::dlpack::dtype_code::Int &&
-      code != nb::dlpack::dtype_code::UInt && code != nb::dlpack::dtype_code::Bfloat)
-    throw nb::type_error(
-        (std::string(what) + " must hold real numbers (bool and complex arrays are rejected)")
-            .c_str());
   // Leaked on purpose: a static nb::object would be released after the
   // interpreter has finalized, without the GIL.
   static nb::object* ascontiguous =
       new nb::object(nb::module_::import_("numpy").attr("ascontiguousarray"));
   static nb::object* float32 = new nb::object(nb::module_::import_("numpy").attr("float32"));
+  const std::string not_real =
+      std::string(what) + " must hold real numbers (bool and complex arrays are rejected)";
+  nb::ndarray<nb::ro> any;
+  if (!nb::try_cast<nb::ndarray<nb::ro>>(obj, any, false)) {
+    // DLPack has no byte order, so numpy arrays of non-native byte order
+    // (">f4", ">f8", ">i4" on a little-endian machine) come here: numpy
+    // converts them like any other real dtype.
+    nb::object dtype = nb::getattr(obj, "dtype", nb::none());
+    nb::object kind = dtype.is_none() ? nb::none() : nb::getattr(dtype, "kind", nb::none());
+    if (kind.is_none() || !nb::isinstance<nb::str>(kind))
+      throw nb::type_error(
+          (std::string(what) + ": unsupported array type " + TypeName(obj)).c_str());
+    const std::string k = nb::borrow<nb::str>(kind).c_str();
+    if (k != "f" && k != "i" && k != "u") throw nb::type_error(not_real.c_str());
+  } else {
+    auto code = static_cast<nb::dlpack::dtype_code>(any.dtype().code);
+    if (code != nb::dlpack::dtype_code::Float && code != nb::dlpack::dtype_code::Int &&
+        code != nb::dlpack::dtype_code::UInt && code != nb::dlpack::dtype_code::Bfloat)
+      throw nb::type_error(not_real.c_str());
+  }
   nb::object converted = (*ascontiguous)(obj, nb::arg("dtype") = *float32);
   if (!nb::try_cast<F32Array>(converted, arr, false))
     throw nb::type_error((std::string(what) + ": could not convert to float32").c_str());
@@ -189,57 +198,146 @@ std::vector<std::string> ToIdList(nb::handle obj, const char* what) {
   return out;
 }
 
-Value ToValue(nb::handle obj, int depth) {
-  if (depth > kMaxDepth)
-    throw nb::value_error("metadata is nested too deeply (more than 64 levels)");
-  PyObject* o = obj.ptr();
+namespace {
+
+// A conversion error, carrying the field path (innermost last) up to where
+// the message is made.
+struct FieldError {
+  bool type_error;
+  std::string message;
+  std::vector<std::string> path;
+};
+
+std::string PathText(const std::vector<std::string>& path) {
+  std::string out;
+  for (auto it = path.rbegin(); it != path.rend(); ++it) {
+    if (!out.empty() && (*it)[0] != '[') out += '.';
+    out += *it;
+  }
+  return out;
+}
+
+// The JSON key string json.dumps would write for a dict key: str as is;
+// int, float, bool and None as JSON spells them; anything else TypeError.
+std::string KeyString(PyObject* key) {
+  if (PyUnicode_Check(key)) return ToId(nb::handle(key), "metadata key");
+  if (key == Py_True) return "true";
+  if (key == Py_False) return "false";
+  if (key == Py_None) return "null";
+  nb::object text;
+  if (PyLong_Check(key)) {
+    text = nb::steal(PyLong_Type.tp_repr(key));
+  } else if (PyFloat_Check(key)) {
+    const double d = PyFloat_AS_DOUBLE(key);
+    if (std::isnan(d)) return "NaN";
+    if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+    text = nb::steal(PyFloat_Type.tp_repr(key));
+  } else {
+    throw FieldError{
+        true, "keys must be str, int, float, bool or None, not " + TypeName(nb::handle(key)), {}};
+  }
+  if (!text.is_valid()) throw nb::python_error();
+  return nb::borrow<nb::str>(text).c_str();
+}
+
+Value Convert(PyObject* o, int depth, int max_depth, const char* what) {
   if (o == Py_None) return Value();
   if (PyBool_Check(o)) return Value(o == Py_True);
   if (PyLong_Check(o)) {
     int overflow = 0;
     long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
-    if (overflow)
-      throw nb::value_error("metadata integer does not fit in 64 bits: use a float or a string");
+    if (overflow) {
+      nb::object text = nb::steal(PyObject_Str(o));
+      std::string digits = text.is_valid() ? nb::borrow<nb::str>(text).c_str() : "?";
+      if (digits.size() > 40)
+        digits = digits.substr(0, 20) + "..." + std::to_string(digits.size()) + " digits";
+      throw FieldError{
+          false,
+          "integer " + digits + " does not fit in a signed 64-bit integer: use a float or a string",
+          {}};
+    }
+    if (v == -1 && PyErr_Occurred()) throw nb::python_error();
     return Value(static_cast<int64_t>(v));
   }
   if (PyFloat_Check(o)) {
     double d = PyFloat_AS_DOUBLE(o);
     if (!std::isfinite(d))
-      throw nb::value_error("metadata float must be finite (NaN and infinity are not JSON)");
+      throw FieldError{false, "float must be finite (NaN and infinity are not JSON)", {}};
     return Value(d);
   }
-  if (PyUnicode_Check(o)) return Value(ToId(obj, "metadata string"));
-  if (PyList_Check(o) || PyTuple_Check(o)) {
+  if (PyUnicode_Check(o))
+    return Value(ToId(nb::handle(o), (std::string(what) + " string").c_str()));
+  const bool list = PyList_Check(o) || PyTuple_Check(o);
+  if (!list && !PyDict_Check(o))
+    throw FieldError{
+        true, "value of type " + TypeName(nb::handle(o)) + " is not JSON-serializable", {}};
+  if (depth + 1 > max_depth)
+    throw FieldError{
+        false, "is nested too deeply (more than " + std::to_string(max_depth) + " levels)", {}};
+  if (list) {
     Array a;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(o);
     a.reserve(static_cast<size_t>(n));
-    for (Py_ssize_t i = 0; i < n; ++i)
-      a.push_back(ToValue(nb::handle(PySequence_Fast_GET_ITEM(o, i)), depth + 1));
+    for (Py_ssize_t i = 0; i < n; ++i) {
+      try {
+        a.push_back(Convert(PySequence_Fast_GET_ITEM(o, i), depth + 1, max_depth, what));
+      } catch (FieldError& e) {
+        e.path.push_back("[" + std::to_string(i) + "]");
+        throw;
+      }
+    }
     return Value(std::move(a));
   }
-  if (PyDict_Check(o)) {
-    Object obj_out;
-    obj_out.reserve(static_cast<size_t>(PyDict_Size(o)));
-    PyObject *key, *value;
-    Py_ssize_t pos = 0;
-    while (PyDict_Next(o, &pos, &key, &value)) {
-      if (!PyUnicode_Check(key))
-        throw nb::type_error(
-            ("metadata keys must be str, got " + TypeName(nb::handle(key))).c_str());
-      obj_out.emplace_back(ToId(nb::handle(key), "metadata key"),
-                           ToValue(nb::handle(value), depth + 1));
+  Object obj_out;
+  obj_out.reserve(static_cast<size_t>(PyDict_Size(o)));
+  PyObject *key, *value;
+  Py_ssize_t pos = 0;
+  bool converted_keys = false;
+  while (PyDict_Next(o, &pos, &key, &value)) {
+    std::string k = KeyString(key);
+    if (!PyUnicode_Check(key)) converted_keys = true;
+    if (converted_keys)
+      for (const auto& kv : obj_out)
+        if (kv.first == k)
+          throw FieldError{
+              false, "has the key '" + k + "' twice once keys are strings, as json makes them", {}};
+    obj_out.emplace_back(std::move(k), Value());
+    try {
+      obj_out.back().second = Convert(value, depth + 1, max_depth, what);
+    } catch (FieldError& e) {
+      e.path.push_back(obj_out.back().first);
+      throw;
     }
-    return Value(std::move(obj_out));
   }
-  throw nb::type_error(
-      ("metadata value of type " + TypeName(obj) + " is not JSON-serializable").c_str());
+  return Value(std::move(obj_out));
+}
+
+// Converts with field paths in the messages: "metadata field 'a.b[2]': ...".
+Value ConvertTop(nb::handle obj, int max_depth, const char* what) {
+  try {
+    return Convert(obj.ptr(), 0, max_depth, what);
+  } catch (const FieldError& e) {
+    std::string where = std::string(what);
+    if (!e.path.empty()) where += " field '" + PathText(e.path) + "'";
+    std::string msg =
+        where + (e.message.rfind("is ", 0) == 0 || e.message.rfind("has ", 0) == 0 ? " " : ": ") +
+        e.message;
+    if (e.type_error) throw nb::type_error(msg.c_str());
+    throw nb::value_error(msg.c_str());
+  }
+}
+
+}  // namespace
+
+Value ToValue(nb::handle obj, int max_depth, const char* what) {
+  return ConvertTop(obj, max_depth, what);
 }
 
 ValuePtr ToMetadata(nb::handle obj) {
   if (obj.is_none()) return nullptr;
   if (!PyDict_Check(obj.ptr()))
     throw nb::type_error(("metadata must be a dict or None, got " + TypeName(obj)).c_str());
-  return std::make_shared<const Value>(ToValue(obj));
+  return std::make_shared<const Value>(ConvertTop(obj, kMaxMetadataDepth, "metadata"));
 }
 
 nb::object FromValue(const Value& v) {

@@ -40,8 +40,10 @@ std::vector<std::string> ToIdList(nb::handle obj, const char* what);
 
 // None -> null ValuePtr; dict -> Value object; anything else TypeError.
 ValuePtr ToMetadata(nb::handle obj);
-// Any JSON-like Python value -> Value (for filters).
-Value ToValue(nb::handle obj, int depth = 0);
+// Any JSON-like Python value -> Value, at most `max_depth` levels of
+// lists/dicts; errors name `what` and the field ("where_filter field 'a.b'").
+// Dict keys become strings as json.dumps makes them (int, float, bool, None).
+Value ToValue(nb::handle obj, int max_depth, const char* what);
 // Value -> fresh Python object; null ValuePtr -> None.
 nb::object FromValue(const Value& v);
 nb::object FromMetadata(const ValuePtr& v);

@@ -21,6 +21,7 @@
 #include "convert.h"
 #include "herondb/common/error.h"
 #include "herondb/db/database.h"
+#include "herondb/db/open_databases.h"
 #include "herondb/kernels/distance.h"
 #include "herondb/meta/filter.h"
 #include "search_result.h"
@@ -89,8 +90,9 @@ nb::list ToPyHits(std::vector<SearchHit>& hits) {
 
 std::optional<size_t> CheckEf(std::optional<int64_t> ef) {
   if (!ef) return std::nullopt;
-  if (*ef < 1)
-    throw nb::value_error(("ef_search must be >= 1, got " + std::to_string(*ef)).c_str());
+  // 0, like any ef below k, is raised to k by the search.
+  if (*ef < 0)
+    throw nb::value_error(("ef_search must be >= 0, got " + std::to_string(*ef)).c_str());
   return static_cast<size_t>(*ef);
 }
 size_t CheckK(int64_t k) {
@@ -212,7 +214,8 @@ std::shared_ptr<const Filter> ToFilter(nb::handle where_filter) {
   const bool cacheable = FilterCacheKey(where_filter.ptr(), &key) && key.size() <= kMaxKeyBytes;
   if (cacheable)
     if (std::shared_ptr<const Filter> f = Parsed().Find(key)) return f;
-  auto f = std::make_shared<const Filter>(Filter::Parse(ToValue(where_filter)));
+  auto f = std::make_shared<const Filter>(
+      Filter::Parse(ToValue(where_filter, kMaxFilterDepth, "where_filter")));
   if (cacheable) Parsed().Insert(key, f);
   return f;
 }
@@ -225,13 +228,18 @@ std::optional<uint32_t> OptU32(std::optional<int64_t> v, const char* name) {
   return static_cast<uint32_t>(*v);
 }
 
-// The Python-facing handle. Holds the core database through a shared_ptr so
-// that close() while another thread is inside a call is safe.
+// The Python-facing handle: one reference onto a SharedDatabase (one
+// process, one open database, many handles: db/open_databases.h). Every
+// call passes the handle's CallGate and then the shared database's, so
+// Close() can wait for this handle's running calls before it drops the
+// reference (and, for the last handle, closes the database and its lock
+// before returning). Nothing that can wait holds the GIL.
 class PyDatabase {
  public:
   PyDatabase(const std::string& path, std::optional<int64_t> dim, std::optional<std::string> metric,
              std::optional<int64_t> m, std::optional<int64_t> ef_construction, bool quantize,
-             bool read_only, bool sync) {
+             bool read_only, bool sync)
+      : path_(path) {
     DatabaseOptions o;
     o.read_only = read_only;
     o.sync = sync;
@@ -241,31 +249,95 @@ class PyDatabase {
     o.ef_construction = OptU32(ef_construction, "ef_construction");
     o.quantize = quantize;
     nb::gil_scoped_release nogil;
-    db_ = std::make_shared<Database>(path, o);
+    shared_ = OpenDatabase(path, o);
   }
+  ~PyDatabase() {
+    // Dropping the last reference closes the database; no call is running
+    // (the Python object is alive while one is).
+    if (!shared_) return;
+#if PY_VERSION_HEX >= 0x030D0000
+    const bool finalizing = Py_IsFinalizing();
+#else
+    const bool finalizing = _Py_IsFinalizing();
+#endif
+    if (finalizing) {
+      shared_.reset();
+    } else {
+      nb::gil_scoped_release nogil;
+      shared_.reset();
+    }
+  }
+  PyDatabase(const PyDatabase&) = delete;
+  PyDatabase& operator=(const PyDatabase&) = delete;
 
-  std::shared_ptr<Database> db() const {
-    if (!db_) throw nb::value_error("the database is closed");
-    return db_;
-  }
-  void Close() { db_.reset(); }
-  // Runs fn on the database without the GIL.
-  template <typename Fn>
-  void Blocking(Fn&& fn) {
-    auto db = this->db();
+  // One call on the database: admitted by both gates or a "closed" ValueError.
+  class Call {
+   public:
+    explicit Call(PyDatabase& h) : pass_(h.gate_) {
+      if (!pass_.admitted()) throw nb::value_error("the database is closed");
+      shared_ = h.shared_.get();
+      use_.emplace(*shared_);
+    }
+    Database& operator*() const { return **use_; }
+    Database* operator->() const { return &**use_; }
+    SharedDatabase& shared() const { return *shared_; }
+
+   private:
+    CallGate::Pass pass_;
+    SharedDatabase* shared_ = nullptr;
+    std::optional<SharedDatabase::Use> use_;
+  };
+  // Refreshes the non-waiting counts when a mutating call ends, also when
+  // it throws (construct it where the GIL is released).
+  struct Changed {
+    const Call& call;
+    ~Changed() { call.shared().RefreshCounts(*call); }
+  };
+
+  // Waits (without the GIL) for this handle's running calls, then drops its
+  // reference. Idempotent.
+  void Close() {
     nb::gil_scoped_release nogil;
-    fn(*db);
+    std::lock_guard lk(close_mu_);
+    gate_.Close();
+    shared_.reset();
   }
-  bool closed() const { return !db_; }
+  // Runs fn(db) without the GIL and returns its result.
+  template <typename Fn>
+  auto Blocking(Fn&& fn) {
+    Call c(*this);
+    nb::gil_scoped_release nogil;
+    return fn(*c);
+  }
+  // Like Blocking, for calls that change the database.
+  template <typename Fn>
+  auto Mutating(Fn&& fn) {
+    Call c(*this);
+    nb::gil_scoped_release nogil;
+    Changed changed{c};
+    return fn(*c);
+  }
+  bool closed() {
+    CallGate::Pass p(gate_);
+    return !p.admitted() || shared_->closed();
+  }
+  const std::string& path() const { return path_; }
+  // (live, deleted, slots) as of the last change: never waits.
+  nb::tuple Counts() {
+    Call c(*this);
+    SharedDatabase::Counts n = c.shared().counts();
+    return nb::make_tuple(n.live, n.deleted, n.slots);
+  }
 
   void Add(nb::handle id, nb::handle vector, nb::handle metadata, bool upsert) {
-    auto db = this->db();
+    Call db(*this);
     PutEntry e;
     e.id = ToId(id, "id");
     Rows v = ToVector(vector, db->dim(), "vector");
     e.vector = v.data;
     e.metadata = ToMetadata(metadata);
     nb::gil_scoped_release nogil;
+    Changed changed{db};
     if (upsert) {
       std::vector<PutEntry> batch;
       batch.push_back(std::move(e));
@@ -276,7 +348,7 @@ class PyDatabase {
   }
 
   void AddMany(nb::handle ids, nb::handle vectors, nb::handle metadatas, bool upsert) {
-    auto db = this->db();
+    Call db(*this);
     std::vector<std::string> id_list = ToIdList(ids, "ids");
     Rows rows = ToBatch(vectors, db->dim(), "vectors");
     if (rows.n != id_list.size())
@@ -301,6 +373,7 @@ class PyDatabase {
       entries[i].vector = rows.row(i, db->dim());
     }
     nb::gil_scoped_release nogil;
+    Changed changed{db};
     if (upsert)
       db->UpsertMany(std::move(entries));
     else
@@ -308,7 +381,7 @@ class PyDatabase {
   }
 
   void Update(nb::handle id, nb::handle vector, nb::handle metadata) {
-    auto db = this->db();
+    Call db(*this);
     PutEntry e;
     e.id = ToId(id, "id");
     Rows v;
@@ -319,12 +392,13 @@ class PyDatabase {
     e.set_metadata = !metadata.is_none();
     e.metadata = ToMetadata(metadata);
     nb::gil_scoped_release nogil;
+    Changed changed{db};
     db->Update(std::move(e));
   }
 
   nb::list Search(nb::handle vector, int64_t k, std::optional<int64_t> ef_search,
                   nb::handle where_filter, std::optional<double> max_distance) {
-    auto db = this->db();
+    Call db(*this);
     size_t kk = CheckK(k);
     auto ef = CheckEf(ef_search);
     auto md = CheckMaxDistance(max_distance);
@@ -340,7 +414,7 @@ class PyDatabase {
 
   nb::list SearchMany(nb::handle vectors, int64_t k, std::optional<int64_t> ef_search,
                       nb::handle where_filter, std::optional<double> max_distance) {
-    auto db = this->db();
+    Call db(*this);
     size_t kk = CheckK(k);
     auto ef = CheckEf(ef_search);
     auto md = CheckMaxDistance(max_distance);
@@ -357,7 +431,7 @@ class PyDatabase {
   }
 
   nb::tuple Get(nb::handle id) {
-    auto db = this->db();
+    Call db(*this);
     std::string key = ToId(id, "id");
     std::vector<float> v;
     ValuePtr meta;
@@ -372,27 +446,29 @@ class PyDatabase {
   }
 
   bool Delete(nb::handle id) {
-    auto db = this->db();
+    Call db(*this);
     std::string key = ToId(id, "id");
     nb::gil_scoped_release nogil;
+    Changed changed{db};
     return db->Delete(key);
   }
   size_t DeleteMany(nb::handle ids) {
-    auto db = this->db();
+    Call db(*this);
     std::vector<std::string> keys = ToIdList(ids, "ids");
     nb::gil_scoped_release nogil;
+    Changed changed{db};
     return db->DeleteMany(keys);
   }
 
   size_t Count(nb::handle where_filter) {
-    auto db = this->db();
+    Call db(*this);
     std::shared_ptr<const Filter> filter = ToFilter(where_filter);
     nb::gil_scoped_release nogil;
     return db->Count(filter.get());
   }
 
   nb::dict Stats() {
-    auto db = this->db();
+    Call db(*this);
     DatabaseStats st;
     {
       nb::gil_scoped_release nogil;
@@ -422,7 +498,10 @@ class PyDatabase {
   }
 
  private:
-  std::shared_ptr<Database> db_;
+  std::string path_;
+  CallGate gate_;
+  std::mutex close_mu_;  // one Close() at a time
+  std::shared_ptr<SharedDatabase> shared_;
 };
 
 }  // namespace
@@ -463,9 +542,9 @@ NB_MODULE(_core, m) {
            "path"_a, "dim"_a = nb::none(), "metric"_a = nb::none(), "m"_a = nb::none(),
            "ef_construction"_a = nb::none(), "quantize"_a = false, "read_only"_a = false,
            "sync"_a = false)
-      .def_prop_ro("read_only", [](PyDatabase& d) { return d.db()->read_only(); })
+      .def_prop_ro("read_only", [](PyDatabase& d) { return PyDatabase::Call(d)->read_only(); })
       .def("save", [](PyDatabase& d) { d.Blocking([](Database& db) { db.Save(); }); })
-      .def("compact", [](PyDatabase& d) { d.Blocking([](Database& db) { db.Compact(); }); })
+      .def("compact", [](PyDatabase& d) { d.Mutating([](Database& db) { db.Compact(); }); })
       .def("verify", [](PyDatabase& d) { d.Blocking([](Database& db) { db.VerifyFiles(); }); })
       .def(
           "export_json",
@@ -476,20 +555,32 @@ NB_MODULE(_core, m) {
       .def(
           "import_json",
           [](PyDatabase& d, const std::string& path) {
-            d.Blocking([&](Database& db) { db.ImportJson(path); });
+            d.Mutating([&](Database& db) { db.ImportJson(path); });
           },
           "path"_a)
-      .def_prop_ro("dim", [](PyDatabase& d) { return d.db()->dim(); })
-      .def_prop_ro("metric",
-                   [](PyDatabase& d) { return std::string(MetricName(d.db()->metric())); })
-      .def_prop_ro("m", [](PyDatabase& d) { return d.db()->m(); })
-      .def_prop_ro("ef_construction", [](PyDatabase& d) { return d.db()->ef_construction(); })
-      .def_prop_ro("path", [](PyDatabase& d) { return d.db()->path(); })
-      .def_prop_ro("deleted_count", [](PyDatabase& d) { return d.db()->deleted_count(); })
-      .def_prop_ro("total_slots", [](PyDatabase& d) { return d.db()->total_slots(); })
-      .def_prop_ro("quantized_search", [](PyDatabase& d) { return d.db()->quantized_search(); })
+      .def_prop_ro("dim", [](PyDatabase& d) { return PyDatabase::Call(d)->dim(); })
+      .def_prop_ro(
+          "metric",
+          [](PyDatabase& d) { return std::string(MetricName(PyDatabase::Call(d)->metric())); })
+      .def_prop_ro("m", [](PyDatabase& d) { return PyDatabase::Call(d)->m(); })
+      .def_prop_ro("ef_construction",
+                   [](PyDatabase& d) { return PyDatabase::Call(d)->ef_construction(); })
+      .def_prop_ro("path",
+                   [](PyDatabase& d) {
+                     PyDatabase::Call c(d);
+                     return d.path();
+                   })
+      .def_prop_ro(
+          "deleted_count",
+          [](PyDatabase& d) { return d.Blocking([](Database& db) { return db.deleted_count(); }); })
+      .def_prop_ro(
+          "total_slots",
+          [](PyDatabase& d) { return d.Blocking([](Database& db) { return db.total_slots(); }); })
+      .def_prop_ro("quantized_search",
+                   [](PyDatabase& d) { return PyDatabase::Call(d)->quantized_search(); })
       .def_prop_ro("closed", &PyDatabase::closed)
       .def("close", &PyDatabase::Close)
+      .def("_counts", &PyDatabase::Counts)
       .def(
           "add",
           [](PyDatabase& d, nb::handle id, nb::handle v, nb::handle meta) {
@@ -524,19 +615,22 @@ NB_MODULE(_core, m) {
       .def("delete", &PyDatabase::Delete, "id"_a)
       .def("delete_many", &PyDatabase::DeleteMany, "ids"_a)
       .def("count", &PyDatabase::Count, "where_filter"_a = nb::none())
-      .def("ids", [](PyDatabase& d) { return d.db()->Ids(); })
-      .def("__len__", [](PyDatabase& d) { return d.db()->size(); })
+      .def("ids", [](PyDatabase& d) { return d.Blocking([](Database& db) { return db.Ids(); }); })
+      .def("__len__",
+           [](PyDatabase& d) { return d.Blocking([](Database& db) { return db.size(); }); })
       .def(
           "__contains__",
           [](PyDatabase& d, nb::handle id) {
-            return PyUnicode_Check(id.ptr()) && d.db()->Contains(ToId(id, "id"));
+            if (!PyUnicode_Check(id.ptr())) return false;
+            std::string key = ToId(id, "id");
+            return d.Blocking([&](Database& db) { return db.Contains(key); });
           },
           "id"_a.none())
       .def("stats", &PyDatabase::Stats)
       .def(
           "enable_quantized_search",
           [](PyDatabase& d) {
-            auto db = d.db();
+            PyDatabase::Call db(d);
             nb::gil_scoped_release nogil;
             db->EnableQuantizedSearch();
           },
@@ -547,7 +641,7 @@ NB_MODULE(_core, m) {
       .def(
           "disable_quantized_search",
           [](PyDatabase& d) {
-            auto db = d.db();
+            PyDatabase::Call db(d);
             nb::gil_scoped_release nogil;
             db->DisableQuantizedSearch();
           },
@@ -555,12 +649,25 @@ NB_MODULE(_core, m) {
       .def(
           "_set_quantized_rerank",
           [](PyDatabase& d, float sigmas, uint32_t extra) {
-            auto db = d.db();
+            PyDatabase::Call db(d);
             nb::gil_scoped_release nogil;
             db->SetQuantizedRerank(sigmas, extra);
           },
           "sigmas"_a, "extra"_a,
           "Internal (benchmarks): quantized search re-ranks the code-distance candidates\n"
           "within sigmas estimated error sds of the k-th, at least k + extra, at most ef.")
-      .def("_verify", [](PyDatabase& d) { return d.db()->Verify(); });
+      .def("_verify",
+           [](PyDatabase& d) { return d.Blocking([](Database& db) { return db.Verify(); }); });
+
+  m.def(
+      "_close_databases_at",
+      [](const std::string& path, const std::string& why) {
+        nb::gil_scoped_release nogil;
+        return CloseDatabasesAt(path, why);
+      },
+      "path"_a, "why"_a,
+      "Internal (Client.delete_collection): close every handle of this process on the\n"
+      "database directory `path`, waiting for their running calls; returns how many\n"
+      "open databases it closed.");
+  m.def("_open_database_count", [] { return OpenDatabaseCount(); });
 }

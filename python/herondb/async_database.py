@@ -1,11 +1,18 @@
 """AsyncDatabase: the Database API for asyncio programs.
 
-Every call that can take time (writes, searches, get, save, compact, export,
-import, verify, opening and closing) runs in a worker thread through
+Nothing an AsyncDatabase does on the event loop waits for the database:
+every call that can wait (writes, searches, get, count, ids, stats,
+switching quantized search, save, compact, export, import, verify, opening
+and closing) is a coroutine that runs in a worker thread through
 :func:`asyncio.to_thread`, and herondb's C++ core releases the GIL while it
-works, so the event loop keeps serving other tasks in the meantime. Cheap
-read-only calls (``count``, ``ids``, ``stats``, ``len``, ``in`` and the
-properties) are ordinary synchronous methods, as in the reference API.
+works or waits, so the event loop keeps serving other tasks meanwhile. The
+properties and ``len()`` answer at once without taking the database's lock
+(``len``, ``deleted_count`` and ``total_slots`` as of the last completed
+change). ``count``, ``ids``, ``stats`` and the quantized-search switches are
+coroutines here although the reference lists them as plain methods: each can
+wait seconds behind a compact or a large batch (api-decisions D21).
+``id in db`` would have to wait too, so it raises TypeError pointing to
+``await db.contains(id)``.
 
 Calls from several tasks may overlap: the underlying Database allows many
 concurrent readers and serializes writers itself. Do not modify a numpy array
@@ -115,13 +122,13 @@ class AsyncDatabase:
 
     @property
     def deleted_count(self) -> int:
-        """Deleted slots not yet reclaimed by :meth:`compact`."""
-        return self._db.deleted_count
+        """Deleted slots not yet reclaimed by :meth:`compact` (never waits)."""
+        return self._db._counts()[1]
 
     @property
     def total_slots(self) -> int:
-        """Allocated slots, live plus deleted."""
-        return self._db.total_slots
+        """Allocated slots, live plus deleted (never waits)."""
+        return self._db._counts()[2]
 
     @property
     def path(self) -> str:
@@ -204,31 +211,38 @@ class AsyncDatabase:
         """The stored vector and metadata of ``id`` (ValueError if unknown)."""
         return await asyncio.to_thread(self._db.get, id)
 
-    def count(self, where_filter: Optional[Filter] = None) -> int:
+    async def count(self, where_filter: Optional[Filter] = None) -> int:
         """Live vectors matching ``where_filter`` (all of them when None)."""
-        return self._db.count(where_filter)
+        return await asyncio.to_thread(self._db.count, where_filter)
 
-    def ids(self) -> List[str]:
+    async def ids(self) -> List[str]:
         """All live ids."""
-        return self._db.ids()
+        return await asyncio.to_thread(self._db.ids)
 
-    def stats(self) -> Dict[str, Any]:
+    async def stats(self) -> Dict[str, Any]:
         """Index and memory statistics (see :meth:`Database.stats`)."""
-        return self._db.stats()
+        return await asyncio.to_thread(self._db.stats)
 
-    def enable_quantized_search(self) -> None:
+    async def contains(self, id: object) -> bool:
+        """True if ``id`` is a live id (what ``id in database`` says)."""
+        return await asyncio.to_thread(self._db.__contains__, id)
+
+    async def enable_quantized_search(self) -> None:
         """Traverse the graph with SQ8 codes, re-ranking with full precision."""
-        self._db.enable_quantized_search()
+        await asyncio.to_thread(self._db.enable_quantized_search)
 
-    def disable_quantized_search(self) -> None:
+    async def disable_quantized_search(self) -> None:
         """Traverse the graph with full-precision vectors."""
-        self._db.disable_quantized_search()
+        await asyncio.to_thread(self._db.disable_quantized_search)
 
     def __len__(self) -> int:
-        return len(self._db)
+        # The live count as of the last completed change: never waits.
+        return self._db._counts()[0]
 
     def __contains__(self, id: object) -> bool:
-        return id in self._db
+        raise TypeError(
+            "'in' on an AsyncDatabase would block the event loop; use 'await db.contains(id)'"
+        )
 
     # ----------------------------------------------------------- maintenance
 

@@ -24,7 +24,7 @@ import uuid
 from types import TracebackType
 from typing import Dict, List, Optional, Type
 
-from . import _vctrs
+from . import _core, _vctrs
 from ._typing import PathLike
 from .database import Database
 from .errors import DatabaseLockedError
@@ -69,6 +69,12 @@ class Client:
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
         root = os.fspath(path)
+        if not isinstance(root, str):
+            raise TypeError(f"path must be a str path, got {type(root).__name__}")
+        if root == "":
+            raise ValueError("client path must not be empty")
+        if "\0" in root:
+            raise ValueError("client path contains a NUL character")
         if os.path.exists(root) and not os.path.isdir(root):
             raise ValueError(f"client path {root!r} exists and is not a directory")
         os.makedirs(root, exist_ok=True)
@@ -201,33 +207,37 @@ class Client:
     def delete_collection(self, name: str) -> bool:
         """Delete the collection ``name`` and all its files.
 
-        Closes this Client's handle first (other references to it see a closed
-        database). Returns True if the collection existed, False if not. Raises
-        :class:`DatabaseLockedError`, deleting nothing, when another process (or
-        another Client) has the collection open for writing. The folder is first
-        renamed away, so a crash midway never leaves a half-deleted collection
-        that still looks like one.
+        Every handle of this process on the collection (this Client's, another
+        Client's, a plain ``Database`` on its folder) is stopped first: calls
+        already running on it finish, later calls raise a "closed" ValueError,
+        and none of them writes to the folder again. Returns True if the
+        collection existed, False if not. Raises :class:`DatabaseLockedError`,
+        deleting and closing nothing, when another process has the collection
+        open for writing. The folder is first renamed away, so a crash midway
+        never leaves a half-deleted collection that still looks like one.
         """
         validate_collection_name(name)
         with self._lock:
             self._check_open()
-            handle = self._handles.pop(name, None)
+            handle = self._open_handle(name)
             if handle is None and not self._on_disk(name):
                 return False
-            if handle is not None:
-                if not handle.closed:
-                    handle.close()
-            else:
-                # Prove nobody else is writing to it: opening takes the write lock.
+            folder = self._dir(name)
+            if os.path.isdir(folder):
+                # Prove no other process is writing to it: opening takes the write
+                # lock (or shares this process's open database, which holds it).
                 try:
-                    probe = Database(self._dir(name))
+                    probe = Database(folder)
                 except DatabaseLockedError:
                     raise
                 except ValueError:
                     pass  # damaged or unreadable: deleting it is still what was asked
                 else:
                     probe.close()
-            folder = self._dir(name)
+                _core._close_databases_at(folder, f"its collection {name!r} was deleted")
+            self._handles.pop(name, None)
+            if handle is not None:
+                handle.close()
             if not os.path.isdir(folder):
                 return True
             doomed = os.path.join(self._root, f".deleting-{name}-{uuid.uuid4().hex}")

@@ -70,6 +70,7 @@ class Database(_core._Database):
             read_only,
             sync,
         )
+        self._opened = True
 
     def __enter__(self) -> "Database":
         return self
@@ -84,12 +85,21 @@ class Database(_core._Database):
             self.close()
 
     def __repr__(self) -> str:
-        if self.closed:
-            return "<herondb.Database (closed)>"
-        return (
-            f"<herondb.Database path={self.path!r} dim={self.dim} metric={self.metric!r} "
-            f"vectors={len(self)}>"
-        )
+        # Never raises and never waits: a handle whose constructor failed
+        # (tracebacks that format locals show it) has no database, and the
+        # vector count comes from the counts kept for non-waiting readers.
+        if not getattr(self, "_opened", False):
+            return "<herondb.Database (not open)>"
+        try:
+            if self.closed:
+                return "<herondb.Database (closed)>"
+            live = self._counts()[0]
+            return (
+                f"<herondb.Database path={self.path!r} dim={self.dim} metric={self.metric!r} "
+                f"vectors={live}>"
+            )
+        except Exception:
+            return "<herondb.Database (not open)>"
 
     def save(self) -> None:
         """Write a snapshot, make it durable (fsync) and start an empty log.

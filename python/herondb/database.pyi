@@ -2,7 +2,7 @@
 
 import os
 from types import TracebackType
-from typing import Any, Dict, List, Optional, Sequence, Type, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Type, Union
 
 from ._core import SearchResult
 from ._typing import Filter, Matrix, Metadata, Metadatas, Record, Vector
@@ -112,6 +112,8 @@ class Database:
         """Traverse the graph with SQ8 codes."""
     def disable_quantized_search(self) -> None:
         """Traverse the graph with full-precision vectors."""
+    def _counts(self) -> Tuple[int, int, int]:
+        """(live, deleted, allocated) slots as of the last change; never waits (internal)."""
     def close(self) -> None:
         """Release the database (and its write lock). Idempotent."""
     def __len__(self) -> int: ...

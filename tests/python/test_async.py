@@ -101,11 +101,11 @@ def test_write_and_read_methods_round_trip(path):
             await db.update("a", metadata={"k": "A"})
             assert await db.get("a") == ([1.0, 0.0, 0.0, 0.0], {"k": "A"})
             assert await db.get("b") == ([0.0, 2.0, 0.0, 0.0], {"k": "b"})
-            assert len(db) == 5 and "e" in db and "zz" not in db
-            assert db.count() == 5
-            assert db.count({"k": {"$in": ["A", "b"]}}) == 2
-            assert sorted(db.ids()) == ["a", "b", "c", "d", "e"]
-            assert db.stats()["num_vectors"] == 5
+            assert len(db) == 5 and await db.contains("e") and not await db.contains("zz")
+            assert await db.count() == 5
+            assert await db.count({"k": {"$in": ["A", "b"]}}) == 2
+            assert sorted(await db.ids()) == ["a", "b", "c", "d", "e"]
+            assert (await db.stats())["num_vectors"] == 5
 
             hits = await db.search([1.0, 0.0, 0.0, 0.0], k=2)
             assert all(isinstance(h, SearchResult) for h in hits)
@@ -119,7 +119,7 @@ def test_write_and_read_methods_round_trip(path):
             assert await db.delete("c") is True
             assert await db.delete("c") is False
             assert await db.delete_many(["d", "e", "nope"]) == 2
-            assert sorted(db.ids()) == ["a", "b"]
+            assert sorted(await db.ids()) == ["a", "b"]
             assert db.deleted_count == 3
 
     run(main())
@@ -141,27 +141,37 @@ def test_errors_propagate_through_await(path):
             with pytest.raises(TypeError):
                 await db.add(3, [1.0, 0.0, 0.0, 0.0])  # type: ignore[arg-type]
             with pytest.raises(ValueError):
-                db.count({"k": {"$bogus": 1}})
+                await db.count({"k": {"$bogus": 1}})
         finally:
             await db.close()
 
     run(main())
 
 
-def test_disable_quantized_search_is_synchronous(path):
+def test_disable_quantized_search_is_a_coroutine(path):
     db = AsyncDatabase(path, dim=4)
-    assert db.disable_quantized_search() is None
+    assert run(db.disable_quantized_search()) is None
     assert db.quantized_search is False
     run(db.close())
 
 
 def test_enable_quantized_search_switches_the_flag(path):
     db = AsyncDatabase(path, dim=4, quantize=True)
-    db.enable_quantized_search()
+    run(db.enable_quantized_search())
     assert db.quantized_search is True
-    db.disable_quantized_search()
+    run(db.disable_quantized_search())
     assert db.quantized_search is False
     run(db.close())
+
+
+def test_in_on_an_async_database_points_to_contains(path):
+    db = AsyncDatabase(path, dim=4)
+    try:
+        with pytest.raises(TypeError, match="await db.contains"):
+            "a" in db  # noqa: B015
+        assert run(db.contains("a")) is False
+    finally:
+        run(db.close())
 
 
 def test_repr_mentions_the_wrapped_database(path):
@@ -290,7 +300,7 @@ def test_save_compact_verify_export_import(path, tmp_path):
         other = await AsyncDatabase.open(str(tmp_path / "other"), dim=4)
         try:
             await other.import_json(export)
-            assert sorted(other.ids()) == ["a", "c"]
+            assert sorted(await other.ids()) == ["a", "c"]
         finally:
             await other.close()
 
@@ -304,7 +314,7 @@ def test_open_read_only_and_sync_keywords(path):
         ro = await AsyncDatabase.open(path, read_only=True)
         try:
             assert ro.read_only is True
-            assert ro.ids() == ["a"]
+            assert await ro.ids() == ["a"]
             with pytest.raises(ValueError):
                 await ro.add("b", [0.0, 1.0, 0.0, 0.0])
         finally:
@@ -323,7 +333,9 @@ def test_calls_after_close_raise_value_error(path):
         with pytest.raises(ValueError, match="closed"):
             await db.add("a", [1.0, 0.0, 0.0, 0.0])
         with pytest.raises(ValueError, match="closed"):
-            db.count()
+            await db.count()
+        with pytest.raises(ValueError, match="closed"):
+            len(db)
         await db.close()  # idempotent
 
     run(main())

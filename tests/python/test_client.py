@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -372,10 +374,32 @@ def test_collection_directory_is_a_plain_database(tmp_path):
         assert db.ids() == ["a"]
 
 
-def test_second_client_cannot_open_or_delete_a_collection_in_use(tmp_path):
+def test_second_client_in_the_same_process_shares_the_collection(tmp_path):
     root = str(tmp_path / "root")
     with Client(root) as owner:
         owner.create_collection("busy", dim=4).add("a", vec())
+        other = Client(root)
+        try:
+            assert other.list_collections() == ["busy"]
+            other.get_collection("busy").add("b", vec())
+        finally:
+            other.close()
+        assert sorted(owner.get_collection("busy").ids()) == ["a", "b"]
+
+
+def test_client_cannot_open_or_delete_a_collection_another_process_writes(tmp_path):
+    root = str(tmp_path / "root")
+    with Client(root) as c:
+        c.create_collection("busy", dim=4).add("a", vec())
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, herondb; db = herondb.Database(sys.argv[1]); print('ready', flush=True); "
+         "sys.stdin.read()", os.path.join(root, "busy")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(
+            os.path.abspath(herondb.__file__)))})
+    try:
+        assert holder.stdout.readline().strip() == "ready"
         other = Client(root)
         try:
             assert other.list_collections() == ["busy"]
@@ -386,4 +410,7 @@ def test_second_client_cannot_open_or_delete_a_collection_in_use(tmp_path):
             assert os.path.isdir(os.path.join(root, "busy"))
         finally:
             other.close()
-        assert len(owner.get_collection("busy")) == 1
+    finally:
+        holder.communicate("")
+    with Client(root) as c:
+        assert len(c.get_collection("busy")) == 1

@@ -132,13 +132,16 @@ def test_quantize_flag_is_detected_on_open(tmp_path):
     assert herondb.Database(path).quantized_search is False
 
 
-def test_second_writer_in_the_same_process_is_locked_out(tmp_path):
+def test_second_writer_in_the_same_process_shares_the_open_database(tmp_path):
     path = str(tmp_path / "db")
     db = herondb.Database(path, dim=4)
-    with pytest.raises(herondb.DatabaseLockedError):
-        herondb.Database(path)
+    second = herondb.Database(path)
+    second.add("a", [1.0, 0.0, 0.0, 0.0])
+    assert "a" in db
     db.close()
-    herondb.Database(path).close()  # released by close()
+    assert len(second) == 1  # closing one handle leaves the other working
+    second.close()
+    herondb.Database(path).close()  # the lock went with the last handle
 
 
 def test_second_writer_process_gets_locked_error_at_once(tmp_path):
@@ -295,15 +298,16 @@ def test_quantized_codes_survive_reopen_save_and_compact(tmp_path):
     third.close()
 
 
-def test_quantize_switched_off_at_run_time_is_reencoded_on_open(tmp_path):
+def test_quantize_switched_off_at_run_time_stays_off_after_save_and_reopen(tmp_path):
     path = str(tmp_path / "db")
     db = herondb.Database(path, dim=8, quantize=True)
     db.add_many([f"v{i}" for i in range(100)], np.random.default_rng(2).random((100, 8)))
-    db.disable_quantized_search()
     db.save()
+    db.disable_quantized_search()
+    db.save()  # records the switch although no record changed
     db.close()
     again = herondb.Database(path)
-    assert again.quantized_search  # quantize=True is the stored setting
+    assert not again.quantized_search  # the stored setting is the last one chosen
     again.close()
 
 

@@ -97,13 +97,35 @@ def test_memory_quantized_bytes_counts_one_byte_per_dimension_plus_a_term_per_ro
     assert db.stats()["memory_quantized_bytes"] == 100 * 32 + 100 * 4
 
 
-def test_uses_quantized_search_is_false_while_searches_scan_exactly(make_db, rng):
+def test_uses_quantized_search_is_true_whenever_it_is_enabled(make_db, rng):
+    # vctrs's meaning: the setting, also while small collections scan exactly.
     db = make_db(dim=8, quantize=True)
     db.add_many([f"v{i}" for i in range(100)], rng.normal(size=(100, 8)))
     st = db.stats()
     assert st["uses_brute_force"] is True
-    assert st["uses_quantized_search"] is False
+    assert st["uses_quantized_search"] is True
     assert db.quantized_search is True
+    db.disable_quantized_search()
+    assert db.stats()["uses_quantized_search"] is False
+
+
+@pytest.mark.parametrize("start", [False, True])
+def test_quantized_search_state_survives_save_and_reopen(tmp_path, rng, start):
+    path = str(tmp_path / "db")
+    data = rng.normal(size=(300, 8)).astype(np.float32)
+    with herondb.Database(path, dim=8, quantize=start) as db:
+        db.add_many([f"v{i}" for i in range(300)], data)
+    for want in (not start, start, not start):
+        with herondb.Database(path) as db:
+            assert db.quantized_search is (not want)
+            if want:
+                db.enable_quantized_search()
+            else:
+                db.disable_quantized_search()
+        with herondb.Database(path) as db:
+            assert db.quantized_search is want
+            assert db.stats()["uses_quantized_search"] is want
+            assert db.search(data[7], k=1)[0].id == "v7"
 
 
 def test_stats_report_quantized_graph_search(qdb):

@@ -31,8 +31,15 @@ void CheckParam(std::optional<uint32_t> v, uint32_t lo, uint32_t hi, const char*
 
 }  // namespace
 
+void Database::CheckPath(const std::string& path, std::string_view what) {
+  if (path.empty()) Throw(ErrorCode::kInvalidArgument, std::string(what) + " must not be empty");
+  if (path.find('\0') != std::string::npos)
+    Throw(ErrorCode::kInvalidArgument, std::string(what) + " contains a NUL character (after " +
+                                           Quote(path.substr(0, path.find('\0'))) + ")");
+}
+
 Database::Database(std::string path, const DatabaseOptions& options)
-    : path_(std::move(path)),
+    : path_((CheckPath(path, "database path"), std::move(path))),
       env_(options.env ? options.env : Env::Default()),
       read_only_(options.read_only),
       sync_(options.sync),
@@ -55,16 +62,22 @@ Database::Database(std::string path, const DatabaseOptions& options)
   OpenOrCreate(options);
 }
 
+// The on/off state is the snapshot's PARM quantize flag: switching marks the
+// database changed, so the next save records it and reopening restores it.
 void Database::EnableQuantizedSearch() {
   std::unique_lock lk(mu_);
   index_->EnableQuantized();
   quantized_search_.store(true, std::memory_order_release);
+  if (!quantize_ && !read_only_) dirty_ = true;
+  quantize_ = true;
 }
 
 void Database::DisableQuantizedSearch() {
   std::unique_lock lk(mu_);
   index_->DisableQuantized();
   quantized_search_.store(false, std::memory_order_release);
+  if (quantize_ && !read_only_) dirty_ = true;
+  quantize_ = false;
 }
 
 void Database::SetQuantizedRerank(float sigmas, uint32_t extra) {
@@ -472,7 +485,9 @@ DatabaseStats Database::Stats() const {
   st.memory_filter_cache_bytes = filter_cache_.stats().bytes;
   // True only when searches actually walk the graph with codes (the exact
   // scan of small collections uses float32).
-  st.uses_quantized_search = index_->quantized() && !st.uses_brute_force;
+  // True whenever quantized search is on (vctrs's meaning), also while the
+  // collection is small enough that searches scan exactly.
+  st.uses_quantized_search = index_->quantized();
   return st;
 }
 

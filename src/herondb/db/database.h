@@ -193,6 +193,9 @@ class Database {
   std::string Verify() const;
 
   bool read_only() const { return read_only_; }
+  // Makes every later mutating call fsync the log, as options.sync does
+  // (used when a handle asking for sync shares an open database).
+  void EnableSync() { sync_.store(true, std::memory_order_release); }
   uint64_t generation() const;
 
   // Writes a snapshot and truncates the log (a no-op when nothing changed
@@ -221,6 +224,11 @@ class Database {
   // (HnswIndex::SetRerank; not persisted, for tuning and benchmarks).
   void SetQuantizedRerank(float sigmas, uint32_t extra);
   bool quantized_search() const { return quantized_search_.load(std::memory_order_acquire); }
+
+  // kInvalidArgument unless `path` is usable as a file or directory name:
+  // not empty and without NUL characters (which the OS would cut at).
+  // `what` names it in the message ("database path", "export path", ...).
+  static void CheckPath(const std::string& path, std::string_view what);
 
   // Validates one vector for this database; `what` names it in messages.
   void ValidateVector(const float* v, std::string_view what) const;
@@ -281,7 +289,7 @@ class Database {
 
   Env* env_;
   bool read_only_ = false;
-  bool sync_ = false;
+  std::atomic<bool> sync_{false};
   VectorResidency residency_ = VectorResidency::kAuto;  // as asked (may be kAuto)
   FileLock lock_;
   uint64_t generation_ = 0;

@@ -40,6 +40,7 @@ struct FileCloser {
 }  // namespace
 
 void Database::ExportJson(const std::string& file, bool pretty) const {
+  CheckPath(file, "export path");
   std::shared_lock lk(mu_);
   const std::string tmp = file + ".tmp";
   std::unique_ptr<WritableFile> out = env_->NewWritableFile(tmp);
@@ -106,6 +107,7 @@ void Database::ExportJson(const std::string& file, bool pretty) const {
 }
 
 void Database::ImportJson(const std::string& file) {
+  CheckPath(file, "import path");
   std::unique_ptr<std::FILE, FileCloser> fp(std::fopen(file.c_str(), "rb"));
   if (!fp) throw Error(ErrorCode::kIOError, "open " + file + ": " + ErrnoText(errno), errno);
   std::vector<std::string> ids;
@@ -170,7 +172,20 @@ void Database::ImportJson(const std::string& file) {
               }
               has_vector = true;
             } else if (rkey == "metadata") {
-              Value m = r.ReadValue();
+              // The same rules as add(): integers exact in 64 bits, at most
+              // kMaxMetadataDepth levels of nesting.
+              Value m;
+              try {
+                r.RequireExactIntegers(true);
+                m = r.ReadValue();
+                r.RequireExactIntegers(false);
+              } catch (const Error& e) {
+                if (e.code() != ErrorCode::kInvalidArgument) throw;
+                BadImport(file, where + ": metadata: " + e.what());
+              }
+              if (ValueDepth(m, kMaxMetadataDepth) > kMaxMetadataDepth)
+                BadImport(file, where + ": metadata is nested too deeply (more than " +
+                                    std::to_string(kMaxMetadataDepth) + " levels)");
               if (m.is_object())
                 meta = std::make_shared<const Value>(std::move(m));
               else if (!m.is_null())

@@ -6,7 +6,7 @@
 // number of slots (live + deleted):
 //   PARM  64 bytes: u32 layout version (1) | u32 dim | u32 metric (0 cosine,
 //         1 euclidean, 2 dot) | u32 m | u32 max0 | u32 ef_construction |
-//         u32 flags (bit 0: quantize) | u32 entry point | i32 max level |
+//         u32 flags (bit 0: quantized search on) | u32 entry point | i32 max level |
 //         u32 reserved 0 | u64 n | u64 seed | 8 bytes reserved 0
 //   VECS  n x dim float32, row-major (memory-mapped at open)
 //   NORM  n float32 inverse norms (cosine only)

@@ -478,6 +478,10 @@ Value JsonReader::ParseNumber() {
     int64_t i = 0;
     auto r = std::from_chars(b, e, i);
     if (r.ec == std::errc() && r.ptr == e) return Value(i);
+    if (exact_integers_)
+      Throw(ErrorCode::kInvalidArgument, "invalid JSON at offset " + std::to_string(start) +
+                                             ": integer " + scratch_ +
+                                             " does not fit in a signed 64-bit integer");
   }
   double d = 0;
   auto r = std::from_chars(b, e, d);
@@ -495,7 +499,16 @@ Value JsonReader::ParseNumber() {
 }
 
 double JsonReader::ParseNumberAsDouble() {
-  Value v = ParseNumber();
+  const bool exact = exact_integers_;
+  exact_integers_ = false;
+  Value v;
+  try {
+    v = ParseNumber();
+  } catch (...) {
+    exact_integers_ = exact;
+    throw;
+  }
+  exact_integers_ = exact;
   return v.as_number();
 }
 

@@ -50,6 +50,12 @@ namespace herondb {
 
 class JsonReader {
  public:
+  // With `on`, an integer literal outside the signed 64-bit range read as
+  // a value is kInvalidArgument instead of becoming a double (import_json's
+  // metadata, like add()); number arrays (ReadNumberArray) still take it as
+  // a double. Off by default.
+  void RequireExactIntegers(bool on) { exact_integers_ = on; }
+
   // Kind of the next value, as seen from its first character.
   enum class Next { kNull, kBool, kNumber, kString, kArray, kObject, kEnd };
 
@@ -108,6 +114,7 @@ class JsonReader {
   void CheckDepth(int depth) const;
 
   Value ParseValue(int depth);
+  bool exact_integers_ = false;  // RequireExactIntegers
   void SkipAny(int depth);
   void ParseString(std::string* out);
   Value ParseNumber();

@@ -8,6 +8,7 @@
 // numbers. Values are immutable once shared (held through ValuePtr).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -22,6 +23,12 @@ namespace herondb {
 // 0, `[]` and `{}` depth 1). The codec, the JSON reader/writer and the filter
 // parser enforce it, so recursion over any accepted Value is bounded.
 inline constexpr int kMaxValueDepth = 128;
+// Tighter limits of what users pass in (docs/api.md, docs/filters.md):
+// metadata may nest arrays/objects kMaxMetadataDepth deep, the same for
+// add() and import_json; a where_filter, whose operators ($and, $or, $not)
+// each take a level or two, kMaxFilterDepth deep.
+inline constexpr int kMaxMetadataDepth = 64;
+inline constexpr int kMaxFilterDepth = 256;
 
 class Value;
 using Array = std::vector<Value>;
@@ -77,5 +84,20 @@ class Value {
  private:
   std::variant<std::monostate, bool, int64_t, double, std::string, Array, Object> v_;
 };
+
+// Nesting depth of arrays/objects in `v` (a scalar 0, `[]` and `{}` 1);
+// stops counting past `limit` (returns limit + 1), so it is cheap to check.
+inline int ValueDepth(const Value& v, int limit) {
+  if (!v.is_array() && !v.is_object()) return 0;
+  if (limit <= 0) return 1;
+  int deepest = 0;
+  if (v.is_array()) {
+    for (const Value& e : v.as_array()) deepest = std::max(deepest, ValueDepth(e, limit - 1));
+  } else {
+    for (const auto& kv : v.as_object())
+      deepest = std::max(deepest, ValueDepth(kv.second, limit - 1));
+  }
+  return 1 + deepest;
+}
 
 }  // namespace herondb
