@@ -58,10 +58,14 @@ class Database(_core._Database):
         for name, flag in (("quantize", quantize), ("read_only", read_only), ("sync", sync)):
             if not isinstance(flag, bool):
                 raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
-        if _vctrs.holds_vctrs(os.fspath(path)):  # a vctrs database: migrate it (D20)
-            _vctrs.migrate_on_open(os.fspath(path), dim, metric, m, ef_construction, quantize, read_only)
+        fspath = os.fspath(path)
+        # A vctrs database is migrated first (D20). An empty path or one with a
+        # NUL is left to the core, which refuses it before touching anything
+        # ("" would otherwise probe the current directory).
+        if fspath and "\0" not in fspath and _vctrs.holds_vctrs(fspath):
+            _vctrs.migrate_on_open(fspath, dim, metric, m, ef_construction, quantize, read_only)
         super().__init__(
-            os.fspath(path),
+            fspath,
             _check_int("dim", dim),
             metric,
             _check_int("m", m),
