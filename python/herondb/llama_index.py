@@ -369,7 +369,7 @@ class HeronDBVectorStore(BasePydanticVectorStore):
         return await asyncio.to_thread(self.get_nodes, node_ids, filters)
 
     def _where(self, query: VectorStoreQuery) -> Optional[Filter]:
-        doc_filter = {"ref_doc_id": {"$in": list(query.doc_ids)}} if query.doc_ids is not None else None
+        doc_filter = {"ref_doc_id": {"$in": list(query.doc_ids)}} if query.doc_ids else None
         return _and(to_where_filter(query.filters), doc_filter)
 
     def _result(self, metric: str, hits: Sequence[Tuple[str, float, Optional[Dict[str, Any]]]]) -> VectorStoreQueryResult:
@@ -387,8 +387,11 @@ class HeronDBVectorStore(BasePydanticVectorStore):
                 f"HeronDBVectorStore does not support the query mode {mode.value!r}; "
                 "it supports 'default' and 'mmr'"
             )
-        if query.query_embedding is None:
-            raise ValueError(f"query mode {mode.value!r} needs query.query_embedding")
+        if query.query_embedding is None and (mode == VectorStoreQueryMode.MMR or query.filters is None):
+            raise ValueError(
+                f"query mode {mode.value!r} needs query.query_embedding (only a DEFAULT query "
+                "with filters may omit it)"
+            )
         k = query.similarity_top_k
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise ValueError(f"similarity_top_k must be a positive int, got {k!r}")
@@ -407,6 +410,24 @@ class HeronDBVectorStore(BasePydanticVectorStore):
         dist = distances(db.metric, np.asarray(query.query_embedding, dtype=np.float32), rows)
         order = np.argsort(dist, kind="stable")[:k]
         return [(records[i][0], float(dist[i]), records[i][2]) for i in order]
+
+    def _filtered_only(self, db: Database, query: VectorStoreQuery, where: Optional[Filter]) -> VectorStoreQueryResult:
+        """A query without an embedding: up to ``similarity_top_k`` matching nodes, in no set order."""
+        if query.node_ids:
+            ids = self._select_ids(db, query.node_ids, None)
+            matching = set(ids_matching(db, where)) if where is not None else set(ids)
+            ids = [i for i in ids if i in matching][: query.similarity_top_k]
+            records = [(rid, meta) for rid, _vec, meta in get_records(db, ids)]
+        elif db.count(where) == 0:
+            records = []
+        else:
+            probe = np.ones(db.dim, dtype=np.float32)
+            records = [(h.id, h.metadata) for h in db.search(probe, query.similarity_top_k, where_filter=where)]
+        return VectorStoreQueryResult(
+            nodes=[self._node(meta) for _rid, meta in records],
+            similarities=None,
+            ids=[rid for rid, _meta in records],
+        )
 
     def _mmr(
         self,
@@ -449,7 +470,9 @@ class HeronDBVectorStore(BasePydanticVectorStore):
         """Answer ``query``: the ``similarity_top_k`` closest nodes (mode DEFAULT) or an MMR pick.
 
         ``filters`` and ``doc_ids`` restrict the candidates inside herondb;
-        ``node_ids`` restricts them to those nodes (scored exactly).
+        ``node_ids`` restricts them to those nodes (scored exactly). Empty
+        ``node_ids`` / ``doc_ids`` lists mean no restriction, as LlamaIndex's
+        retriever passes them.
         Keywords: ``ef_search``; for MMR ``mmr_threshold``,
         ``mmr_prefetch_factor`` (default 4) or ``mmr_prefetch_k``.
         """
@@ -459,7 +482,9 @@ class HeronDBVectorStore(BasePydanticVectorStore):
             return VectorStoreQueryResult(nodes=[], similarities=[], ids=[])
         where = self._where(query)
         fetch = self._fetch_k(query, kwargs)
-        if query.node_ids is not None:
+        if query.query_embedding is None:
+            return self._filtered_only(db, query, where)
+        if query.node_ids:
             hits = self._listed_nodes(db, query, where, fetch)
         else:
             found = db.search(query.query_embedding, fetch, kwargs.get("ef_search"), where)
@@ -474,7 +499,7 @@ class HeronDBVectorStore(BasePydanticVectorStore):
         adb = self._handle.existing_async()
         if adb is None:
             return VectorStoreQueryResult(nodes=[], similarities=[], ids=[])
-        if query.node_ids is not None or query.mode == VectorStoreQueryMode.MMR:
+        if query.node_ids or query.query_embedding is None or query.mode == VectorStoreQueryMode.MMR:
             return await asyncio.to_thread(self.query, query, **kwargs)
         found = await adb.search(query.query_embedding, query.similarity_top_k, kwargs.get("ef_search"), self._where(query))
         return self._result(adb.metric, [(h.id, h.distance, h.metadata) for h in found])
