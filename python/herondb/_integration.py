@@ -226,12 +226,14 @@ def distances(metric: str, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
     x = np.asarray(rows, dtype=np.float64)
     if metric == "cosine":
         norms = np.linalg.norm(x, axis=1) * np.linalg.norm(q)
-        return 1.0 - (x @ q) / np.where(norms == 0, 1.0, norms)
-    if metric == "euclidean":
-        return np.sqrt(((x - q) ** 2).sum(axis=1))
-    if metric == "dot_product":
-        return -(x @ q)
-    raise ValueError(f"unknown metric {metric!r}")
+        out = 1.0 - (x @ q) / np.where(norms == 0, 1.0, norms)
+    elif metric == "euclidean":
+        out = np.sqrt(((x - q) ** 2).sum(axis=1))
+    elif metric == "dot_product":
+        out = -(x @ q)
+    else:
+        raise ValueError(f"unknown metric {metric!r}")
+    return np.asarray(out, dtype=np.float64)
 
 
 def supports_text_search(db: Optional[Database]) -> bool:

@@ -43,8 +43,7 @@ from langchain_core.vectorstores import VectorStore
 from langchain_core.vectorstores.utils import maximal_marginal_relevance
 
 from ._integration import DatabaseHandle, as_matrix, get_records, ids_matching
-from ._typing import Filter, PathLike
-from .async_database import AsyncDatabase
+from ._typing import PathLike
 from .client import Client
 from .database import Database
 
@@ -391,9 +390,11 @@ class HeronDBVectorStore(VectorStore):
         records = get_records(db, [h.id for h in hits])
         if not records:
             return []
-        vectors = np.asarray([vec for _rid, vec, _meta in records], dtype=np.float32)
         chosen = maximal_marginal_relevance(
-            np.asarray(embedding, dtype=np.float32), vectors, lambda_mult=lambda_mult, k=k
+            np.asarray(embedding, dtype=np.float32),
+            [vec for _rid, vec, _meta in records],
+            lambda_mult=lambda_mult,
+            k=k,
         )
         return [self._document(records[i][0], records[i][2]) for i in chosen]
 

@@ -456,15 +456,17 @@ class HeronDBVectorStore(BasePydanticVectorStore):
 
     @staticmethod
     def _fetch_k(query: VectorStoreQuery, kwargs: Dict[str, Any]) -> int:
+        top_k = int(query.similarity_top_k)
         if query.mode != VectorStoreQueryMode.MMR:
-            return query.similarity_top_k
+            return top_k
         if kwargs.get("mmr_prefetch_k") is not None and kwargs.get("mmr_prefetch_factor") is not None:
             raise ValueError("give mmr_prefetch_k or mmr_prefetch_factor, not both")
         if kwargs.get("mmr_prefetch_k") is not None:
             fetch = int(kwargs["mmr_prefetch_k"])
         else:
-            fetch = int(query.similarity_top_k * float(kwargs.get("mmr_prefetch_factor") or _DEFAULT_MMR_PREFETCH_FACTOR))
-        return max(fetch, query.similarity_top_k)
+            factor = float(kwargs.get("mmr_prefetch_factor") or _DEFAULT_MMR_PREFETCH_FACTOR)
+            fetch = int(top_k * factor)
+        return max(fetch, top_k)
 
     def query(self, query: VectorStoreQuery, **kwargs: Any) -> VectorStoreQueryResult:
         """Answer ``query``: the ``similarity_top_k`` closest nodes (mode DEFAULT) or an MMR pick.
