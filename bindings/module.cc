@@ -25,6 +25,7 @@
 #include "herondb/meta/filter.h"
 #include "search_result.h"
 #include "text.h"
+#include "text_index.h"
 
 namespace nb = nanobind;
 using namespace nb::literals;
@@ -561,4 +562,7 @@ NB_MODULE(_core, m) {
           "Internal (benchmarks): quantized search re-ranks the code-distance candidates\n"
           "within sigmas estimated error sds of the k-th, at least k + extra, at most ef.")
       .def("_verify", [](PyDatabase& d) { return d.db()->Verify(); });
+  RegisterTextIndex(
+      m.attr("_Database"),
+      {[](nb::handle self) { return nb::cast<PyDatabase&>(self).db(); }, &ToFilter, &ToPyHits});
 }
