@@ -28,7 +28,7 @@ fi
 PY=${PYTHON:-python3}
 log "installing Python build and test dependencies"
 "$PY" -m pip install -q --disable-pip-version-check \
-  "scikit-build-core>=0.10" "nanobind>=2.0" "numpy>=1.21" "pytest>=7" "hypothesis>=6" mypy cmake ninja
+  "scikit-build-core>=0.10" "nanobind>=2.0" "numpy>=1.21" "pytest>=7" "hypothesis>=6" mypy cmake ninja "PyStemmer>=3.1"
 
 if [ "${HERONDB_SKIP_INSTALL:-0}" != 1 ]; then
   log "building and installing herondb (pip install .)"
