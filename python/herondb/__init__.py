@@ -18,6 +18,7 @@ from .database import Database
 from .async_database import AsyncDatabase
 from .client import Client
 from .errors import CorruptionError, DatabaseLockedError, HeronDBError, StorageError
+from .text import analyze
 
 _core._set_error_types(DatabaseLockedError, CorruptionError, StorageError)
 
@@ -34,4 +35,5 @@ __all__ = [
     "DatabaseLockedError",
     "CorruptionError",
     "StorageError",
+    "analyze",
 ]
