@@ -4,9 +4,9 @@ Neither framework is imported here: this module only knows herondb. It holds
 the database a store works on (opened by path, handed over as a
 :class:`Database` or :class:`AsyncDatabase`, or taken from a :class:`Client`
 collection), creates it on the first write when its dimension was not known
-up front, and provides the few helpers both stores need (all ids matching a
-filter, the stored vectors of a list of ids, the query modes that depend on
-herondb's text index).
+up front (with the text index asked for before that), and provides the few
+helpers both stores need (all ids matching a filter, the stored vectors of a
+list of ids, exact distances).
 
 Contract: a store that opened the database itself closes it in ``close()``;
 a database handed in stays open (its owner closes it). Creation happens at
@@ -80,6 +80,7 @@ class DatabaseHandle:
         }
         self._metric_hint = metric
         self._lock = threading.Lock()
+        self._pending_text_index: Optional[Dict[str, Any]] = None
         self._db: Optional[Database] = None
         self._adb: Optional[AsyncDatabase] = None
         self._owned = False
@@ -146,8 +147,36 @@ class DatabaseHandle:
                 else:
                     assert self._path is not None
                     self._set(Database(self._path, dim=dim, **self._create_args), owned=True)
+                pending, self._pending_text_index = self._pending_text_index, None
+                if pending is not None:
+                    ensure_text_index(self._db, **pending)
             assert self._db is not None
             return self._db
+
+    def create_text_index(self, field: str, language: str, k1: float, b: float) -> None:
+        """Give ``field`` a text index now, or right after the database is created."""
+        with self._lock:
+            db = self._db
+            if db is None:
+                self._pending_text_index = {"field": field, "language": language, "k1": k1, "b": b}
+                return
+        ensure_text_index(db, field=field, language=language, k1=k1, b=b)
+
+    def text_field_ready(self, field: str) -> Optional[Database]:
+        """The database if ``field`` has a text index; None before the database exists.
+
+        Raises ValueError (pointing at ``create_text_index``) when the
+        database exists but ``field`` is not text-indexed.
+        """
+        db = self.existing()
+        if db is None:
+            return None
+        if field not in db.text_indexes:
+            raise ValueError(
+                f"keyword and hybrid search need a text index on {field!r}: call the store's "
+                "create_text_index() (or Database.create_text_index) first"
+            )
+        return db
 
     async def afor_write(self, dim: int) -> AsyncDatabase:
         """:meth:`for_write` for coroutines: creating the database runs in a worker thread."""
@@ -236,9 +265,10 @@ def distances(metric: str, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return np.asarray(out, dtype=np.float64)
 
 
-def supports_text_search(db: Optional[Database]) -> bool:
-    """True when this build of herondb has text search (``search_text``)."""
-    return db is not None and hasattr(db, "search_text")
+def ensure_text_index(db: Database, *, field: str, language: str, k1: float, b: float) -> None:
+    """Create a text index on ``field`` unless it has one (an existing one is kept as it is)."""
+    if field not in db.text_indexes:
+        db.create_text_index(field, language, k1, b)
 
 
 __all__ = [
@@ -248,5 +278,5 @@ __all__ = [
     "ids_matching",
     "get_records",
     "distances",
-    "supports_text_search",
+    "ensure_text_index",
 ]

@@ -22,6 +22,11 @@ Writes are batched: one ``add_texts`` call embeds all its texts with one
 LangChain expects. The ``a*`` methods run on :class:`herondb.AsyncDatabase`
 and the embedding's async methods, so they never block the event loop.
 
+Keyword (BM25) and hybrid search: after :meth:`HeronDBVectorStore.create_text_index`
+(a herondb text index on the page-content key), ``keyword_search``,
+``hybrid_search`` (and ``_with_score``, and the ``a*`` twins), ``search`` and
+the retriever with ``search_type="keyword"`` or ``"hybrid"``.
+
 Scores: ``similarity_search_with_score`` returns herondb's distance (lower is
 closer; cosine ``1 - cos``, euclidean the true L2 distance, dot product
 ``-(a.b)``). Relevance scores (``similarity_search_with_relevance_scores``
@@ -34,12 +39,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Type, TypeVar
+from typing import Any, Callable, ClassVar, Collection, Dict, Iterable, List, Optional, Sequence, Tuple, Type, TypeVar
 
 import numpy as np
+from langchain_core.callbacks.manager import (
+    AsyncCallbackManagerForRetrieverRun,
+    CallbackManagerForRetrieverRun,
+)
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
-from langchain_core.vectorstores import VectorStore
+from langchain_core.vectorstores import VectorStore, VectorStoreRetriever
 from langchain_core.vectorstores.utils import maximal_marginal_relevance
 
 from ._integration import DatabaseHandle, as_matrix, get_records, ids_matching
@@ -51,6 +60,8 @@ from .database import Database
 PAGE_CONTENT_KEY = "page_content"
 
 _SEARCH_KWARGS = ("filter", "ef_search", "max_distance")
+_KEYWORD_KWARGS = ("filter",)
+_HYBRID_KWARGS = ("filter", "ef_search", "fusion", "rrf_k", "alpha", "candidates")
 
 VST = TypeVar("VST", bound="HeronDBVectorStore")
 
@@ -66,19 +77,31 @@ def _dot_product_relevance(distance: float) -> float:
     return -distance
 
 
-def _search_options(kwargs: Dict[str, Any]) -> Dict[str, Any]:
-    """The herondb search keywords among ``kwargs``; anything else is a TypeError."""
-    unknown = sorted(set(kwargs) - set(_SEARCH_KWARGS))
+def _check_keywords(kwargs: Dict[str, Any], allowed: Tuple[str, ...], what: str) -> None:
+    unknown = sorted(set(kwargs) - set(allowed))
     if unknown:
         raise TypeError(
-            f"unexpected search keyword(s) {', '.join(map(repr, unknown))}; "
-            f"HeronDBVectorStore accepts {', '.join(_SEARCH_KWARGS)}"
+            f"unexpected {what} keyword(s) {', '.join(map(repr, unknown))}; "
+            f"HeronDBVectorStore accepts {', '.join(allowed)}"
         )
+
+
+def _search_options(kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    """The herondb search keywords among ``kwargs``; anything else is a TypeError."""
+    _check_keywords(kwargs, _SEARCH_KWARGS, "search")
     return {
         "where_filter": kwargs.get("filter"),
         "ef_search": kwargs.get("ef_search"),
         "max_distance": kwargs.get("max_distance"),
     }
+
+
+def _hybrid_options(kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    """``Database.hybrid_search`` keywords from the store's (``filter`` -> ``where_filter``)."""
+    _check_keywords(kwargs, _HYBRID_KWARGS, "hybrid search")
+    out = {k: v for k, v in kwargs.items() if k != "filter"}
+    out["where_filter"] = kwargs.get("filter")
+    return out
 
 
 class HeronDBVectorStore(VectorStore):
@@ -477,6 +500,119 @@ class HeronDBVectorStore(VectorStore):
         vector = await self._embedding.aembed_query(query)
         return await self.amax_marginal_relevance_search_by_vector(vector, k, fetch_k, lambda_mult, **kwargs)
 
+    # ----------------------------------------------------- keyword and hybrid
+
+    def create_text_index(self, language: str = "english", k1: float = 1.2, b: float = 0.75) -> None:
+        """Give the page content a BM25 text index, for keyword and hybrid search.
+
+        Indexes the metadata key :attr:`text_key` (``Database.create_text_index``);
+        before the database exists, the index is created together with it.
+        Does nothing when that key already has a text index (for instance
+        after reopening). ``language``, ``k1`` and ``b`` as in
+        ``Database.create_text_index``.
+        """
+        self._handle.create_text_index(self._text_key, language, k1, b)
+
+    def keyword_search_with_score(self, query: str, k: int = 4, **kwargs: Any) -> List[Tuple[Document, float]]:
+        """The ``k`` documents whose page content best matches ``query`` by BM25, with the score.
+
+        No embedding is involved. The score is BM25's (higher is better; only
+        documents holding at least one query term are returned). Keyword:
+        ``filter``. Needs :meth:`create_text_index`.
+        """
+        _check_keywords(kwargs, _KEYWORD_KWARGS, "keyword search")
+        db = self._handle.text_field_ready(self._text_key)
+        if db is None:
+            return []
+        hits = db.search_text(query, k, self._text_key, kwargs.get("filter"))
+        return [(self._document(h.id, h.metadata), -h.distance) for h in hits]
+
+    async def akeyword_search_with_score(
+        self, query: str, k: int = 4, **kwargs: Any
+    ) -> List[Tuple[Document, float]]:
+        """:meth:`keyword_search_with_score` on the AsyncDatabase."""
+        _check_keywords(kwargs, _KEYWORD_KWARGS, "keyword search")
+        if self._handle.text_field_ready(self._text_key) is None:
+            return []
+        adb = self._handle.existing_async()
+        assert adb is not None
+        hits = await adb.search_text(query, k, self._text_key, kwargs.get("filter"))
+        return [(self._document(h.id, h.metadata), -h.distance) for h in hits]
+
+    def keyword_search(self, query: str, k: int = 4, **kwargs: Any) -> List[Document]:
+        """The ``k`` best BM25 matches of ``query`` (see :meth:`keyword_search_with_score`)."""
+        return [doc for doc, _ in self.keyword_search_with_score(query, k, **kwargs)]
+
+    async def akeyword_search(self, query: str, k: int = 4, **kwargs: Any) -> List[Document]:
+        """:meth:`keyword_search` for coroutines."""
+        return [doc for doc, _ in await self.akeyword_search_with_score(query, k, **kwargs)]
+
+    def hybrid_search_with_score(self, query: str, k: int = 4, **kwargs: Any) -> List[Tuple[Document, float]]:
+        """Vector and BM25 search of ``query`` fused into one ranking, with the fused score.
+
+        ``Database.hybrid_search`` over the query's embedding and its text:
+        reciprocal rank fusion by default (``fusion="rrf"``, ``rrf_k``), or
+        ``fusion="weighted"`` with ``alpha`` (the vector side's weight).
+        Keywords: ``filter``, ``ef_search``, ``fusion``, ``rrf_k``, ``alpha``,
+        ``candidates``. The score is the fused one (higher is better). Needs
+        :meth:`create_text_index`.
+        """
+        options = _hybrid_options(kwargs)
+        db = self._handle.text_field_ready(self._text_key)
+        if db is None:
+            return []
+        vector = self._embedding.embed_query(query)
+        hits = db.hybrid_search(vector, query, k, field=self._text_key, **options)
+        return [(self._document(h.id, h.metadata), -h.distance) for h in hits]
+
+    async def ahybrid_search_with_score(
+        self, query: str, k: int = 4, **kwargs: Any
+    ) -> List[Tuple[Document, float]]:
+        """:meth:`hybrid_search_with_score` for coroutines."""
+        options = _hybrid_options(kwargs)
+        if self._handle.text_field_ready(self._text_key) is None:
+            return []
+        adb = self._handle.existing_async()
+        assert adb is not None
+        vector = await self._embedding.aembed_query(query)
+        hits = await adb.hybrid_search(vector, query, k, field=self._text_key, **options)
+        return [(self._document(h.id, h.metadata), -h.distance) for h in hits]
+
+    def hybrid_search(self, query: str, k: int = 4, **kwargs: Any) -> List[Document]:
+        """The ``k`` best documents by hybrid search (see :meth:`hybrid_search_with_score`)."""
+        return [doc for doc, _ in self.hybrid_search_with_score(query, k, **kwargs)]
+
+    async def ahybrid_search(self, query: str, k: int = 4, **kwargs: Any) -> List[Document]:
+        """:meth:`hybrid_search` for coroutines."""
+        return [doc for doc, _ in await self.ahybrid_search_with_score(query, k, **kwargs)]
+
+    def search(self, query: str, search_type: str, **kwargs: Any) -> List[Document]:
+        """LangChain's ``search`` plus ``search_type="keyword"`` and ``"hybrid"``."""
+        if search_type == "keyword":
+            return self.keyword_search(query, **kwargs)
+        if search_type == "hybrid":
+            return self.hybrid_search(query, **kwargs)
+        return super().search(query, search_type, **kwargs)
+
+    async def asearch(self, query: str, search_type: str, **kwargs: Any) -> List[Document]:
+        """:meth:`search` for coroutines."""
+        if search_type == "keyword":
+            return await self.akeyword_search(query, **kwargs)
+        if search_type == "hybrid":
+            return await self.ahybrid_search(query, **kwargs)
+        return await super().asearch(query, search_type, **kwargs)
+
+    def as_retriever(self, **kwargs: Any) -> "HeronDBRetriever":
+        """A retriever over this store; ``search_type`` may also be ``"keyword"`` or ``"hybrid"``.
+
+        ``search_kwargs`` go to the search method (``k``, ``filter``, and for
+        hybrid ``fusion``, ``alpha`` ...). The other search types are
+        LangChain's: ``"similarity"`` (default), ``"mmr"``,
+        ``"similarity_score_threshold"``.
+        """
+        tags = kwargs.pop("tags", None) or [*self._get_retriever_tags()]
+        return HeronDBRetriever(vectorstore=self, tags=tags, **kwargs)
+
     # ---------------------------------------------------------- constructors
 
     @classmethod
@@ -515,4 +651,34 @@ class HeronDBVectorStore(VectorStore):
         return f"<herondb.langchain.HeronDBVectorStore {where}>"
 
 
-__all__ = ["HeronDBVectorStore", "PAGE_CONTENT_KEY"]
+class HeronDBRetriever(VectorStoreRetriever):
+    """LangChain's vector-store retriever with herondb's ``"keyword"`` and ``"hybrid"`` search types."""
+
+    allowed_search_types: ClassVar[Collection[str]] = (
+        "similarity",
+        "similarity_score_threshold",
+        "mmr",
+        "keyword",
+        "hybrid",
+    )
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
+    ) -> List[Document]:
+        if self.search_type in ("keyword", "hybrid"):
+            store = self.vectorstore
+            assert isinstance(store, HeronDBVectorStore)
+            return store.search(query, self.search_type, **(self.search_kwargs | kwargs))
+        return super()._get_relevant_documents(query, run_manager=run_manager, **kwargs)
+
+    async def _aget_relevant_documents(
+        self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun, **kwargs: Any
+    ) -> List[Document]:
+        if self.search_type in ("keyword", "hybrid"):
+            store = self.vectorstore
+            assert isinstance(store, HeronDBVectorStore)
+            return await store.asearch(query, self.search_type, **(self.search_kwargs | kwargs))
+        return await super()._aget_relevant_documents(query, run_manager=run_manager, **kwargs)
+
+
+__all__ = ["HeronDBVectorStore", "HeronDBRetriever", "PAGE_CONTENT_KEY"]

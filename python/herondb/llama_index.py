@@ -13,11 +13,13 @@ LlamaIndex's ``metadata_dict_to_node``. So ``stores_text`` is True: an index
 over this store needs no separate docstore for its nodes.
 
 ``MetadataFilters`` are translated into one herondb ``where_filter``
-(:func:`to_where_filter`); an operator herondb cannot express (``ANY``,
-``ALL``, ``CONTAINS``, ``TEXT_MATCH_INSENSITIVE``) is a ValueError, never
-ignored. Query modes: ``DEFAULT`` (vector search) and ``MMR`` (LlamaIndex's
-``get_top_k_mmr_embeddings`` over a prefetched candidate set); any other mode
-is a ValueError.
+(:func:`to_where_filter`; ``TEXT_MATCH`` becomes herondb's ``$match``); an
+operator herondb cannot express (``ANY``, ``ALL``, ``CONTAINS``,
+``TEXT_MATCH_INSENSITIVE``) is a ValueError, never ignored. Query modes:
+``DEFAULT`` (vector search), ``MMR`` (LlamaIndex's
+``get_top_k_mmr_embeddings`` over a prefetched candidate set), and, after
+:meth:`HeronDBVectorStore.create_text_index`, ``TEXT_SEARCH`` (BM25) and
+``HYBRID`` (herondb's ``hybrid_search``); any other mode is a ValueError.
 
 Writes are batched: ``add`` stores all its nodes with one ``upsert_many``
 call (all-or-nothing; a node id that exists is replaced). The async methods
@@ -56,6 +58,14 @@ TEXT_KEY = "text"
 
 _DEFAULT_MMR_PREFETCH_FACTOR = 4
 
+_MODES = (
+    VectorStoreQueryMode.DEFAULT,
+    VectorStoreQueryMode.MMR,
+    VectorStoreQueryMode.TEXT_SEARCH,
+    VectorStoreQueryMode.HYBRID,
+)
+_HYBRID_KWARGS = ("fusion", "rrf_k", "candidates", "ef_search")
+
 _COMPARISONS = {
     FilterOperator.EQ: "$eq",
     FilterOperator.NE: "$ne",
@@ -86,10 +96,15 @@ def _leaf(flt: MetadataFilter) -> Filter:
                 {flt.key: {"$eq": []}},
             ]
         }
+    if op == FilterOperator.TEXT_MATCH:
+        if not isinstance(flt.value, str):
+            raise ValueError(f"TEXT_MATCH on {flt.key!r} needs a str value, got {flt.value!r}")
+        # herondb's meaning: the field holds every term of the value after analysis.
+        return {flt.key: {"$match": flt.value}}
     raise ValueError(
         f"herondb cannot express the filter operator {op.name} ({op.value!r}) on {flt.key!r}: "
-        "it has no list-membership or substring match; use EQ, NE, GT, GTE, LT, LTE, IN, NIN "
-        "or IS_EMPTY"
+        "it has no list-membership or substring match; use EQ, NE, GT, GTE, LT, LTE, IN, NIN, "
+        "IS_EMPTY or TEXT_MATCH"
     )
 
 
@@ -382,19 +397,27 @@ class HeronDBVectorStore(BasePydanticVectorStore):
     @staticmethod
     def _check_query(query: VectorStoreQuery) -> None:
         mode = VectorStoreQueryMode(query.mode)
-        if mode not in (VectorStoreQueryMode.DEFAULT, VectorStoreQueryMode.MMR):
+        if mode not in _MODES:
             raise ValueError(
                 f"HeronDBVectorStore does not support the query mode {mode.value!r}; "
-                "it supports 'default' and 'mmr'"
+                "it supports 'default', 'mmr', 'text_search' and 'hybrid'"
             )
+        k = query.similarity_top_k
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise ValueError(f"similarity_top_k must be a positive int, got {k!r}")
+        if mode in (VectorStoreQueryMode.TEXT_SEARCH, VectorStoreQueryMode.HYBRID):
+            if not query.query_str:
+                raise ValueError(f"query mode {mode.value!r} needs query.query_str")
+            if mode == VectorStoreQueryMode.HYBRID and query.query_embedding is None:
+                raise ValueError("query mode 'hybrid' needs query.query_embedding")
+            if query.node_ids:
+                raise ValueError(f"node_ids cannot restrict a {mode.value!r} query; use filters")
+            return
         if query.query_embedding is None and (mode == VectorStoreQueryMode.MMR or query.filters is None):
             raise ValueError(
                 f"query mode {mode.value!r} needs query.query_embedding (only a DEFAULT query "
                 "with filters may omit it)"
             )
-        k = query.similarity_top_k
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-            raise ValueError(f"similarity_top_k must be a positive int, got {k!r}")
 
     def _listed_nodes(self, db: Database, query: VectorStoreQuery, where: Optional[Filter], k: int) -> List[Tuple[str, float, Optional[Dict[str, Any]]]]:
         """Exact top-k among ``query.node_ids`` (herondb has no id filter, so they are scored here)."""
@@ -468,6 +491,46 @@ class HeronDBVectorStore(BasePydanticVectorStore):
             fetch = int(top_k * factor)
         return max(fetch, top_k)
 
+    def create_text_index(self, language: str = "english", k1: float = 1.2, b: float = 0.75) -> None:
+        """Give the node text a BM25 text index, for the TEXT_SEARCH and HYBRID query modes.
+
+        Indexes the metadata key :attr:`text_key` (``Database.create_text_index``);
+        before the database exists, the index is created together with it.
+        Does nothing when that key already has a text index.
+        """
+        self._handle.create_text_index(self.text_key, language, k1, b)
+
+    def _text_call(self, query: VectorStoreQuery, kwargs: Dict[str, Any]) -> Tuple[str, Dict[str, Any]]:
+        """The Database method and its keywords for a TEXT_SEARCH or HYBRID query."""
+        where = self._where(query)
+        if query.mode == VectorStoreQueryMode.TEXT_SEARCH:
+            k = query.similarity_top_k
+            return "search_text", {"query": query.query_str, "k": k, "field": self.text_key, "where_filter": where}
+        k = query.hybrid_top_k or query.similarity_top_k
+        args: Dict[str, Any] = {
+            "vector": query.query_embedding,
+            "query": query.query_str,
+            "k": k,
+            "field": self.text_key,
+            "where_filter": where,
+        }
+        if query.sparse_top_k:
+            args["candidates"] = max(k, query.similarity_top_k, query.sparse_top_k)
+        if query.alpha is not None:
+            # LlamaIndex's alpha: 1 is pure vector, 0 pure BM25; herondb's weighted fusion agrees.
+            args["fusion"] = "weighted"
+            args["alpha"] = float(query.alpha)
+        args.update({key: kwargs[key] for key in _HYBRID_KWARGS if kwargs.get(key) is not None})
+        return "hybrid_search", args
+
+    def _text_result(self, hits: Sequence[Any]) -> VectorStoreQueryResult:
+        # distance is the negated BM25 / fused score: the similarity is the score.
+        return VectorStoreQueryResult(
+            nodes=[self._node(h.metadata) for h in hits],
+            similarities=[-h.distance for h in hits],
+            ids=[h.id for h in hits],
+        )
+
     def query(self, query: VectorStoreQuery, **kwargs: Any) -> VectorStoreQueryResult:
         """Answer ``query``: the ``similarity_top_k`` closest nodes (mode DEFAULT) or an MMR pick.
 
@@ -479,6 +542,12 @@ class HeronDBVectorStore(BasePydanticVectorStore):
         ``mmr_prefetch_factor`` (default 4) or ``mmr_prefetch_k``.
         """
         self._check_query(query)
+        if query.mode in (VectorStoreQueryMode.TEXT_SEARCH, VectorStoreQueryMode.HYBRID):
+            text_db = self._handle.text_field_ready(self.text_key)
+            if text_db is None:
+                return VectorStoreQueryResult(nodes=[], similarities=[], ids=[])
+            method, args = self._text_call(query, kwargs)
+            return self._text_result(getattr(text_db, method)(**args))
         db = self._handle.existing()
         if db is None:
             return VectorStoreQueryResult(nodes=[], similarities=[], ids=[])
@@ -498,6 +567,13 @@ class HeronDBVectorStore(BasePydanticVectorStore):
     async def aquery(self, query: VectorStoreQuery, **kwargs: Any) -> VectorStoreQueryResult:
         """:meth:`query` for coroutines: the search runs on the AsyncDatabase."""
         self._check_query(query)
+        if query.mode in (VectorStoreQueryMode.TEXT_SEARCH, VectorStoreQueryMode.HYBRID):
+            if self._handle.text_field_ready(self.text_key) is None:
+                return VectorStoreQueryResult(nodes=[], similarities=[], ids=[])
+            method, args = self._text_call(query, kwargs)
+            text_adb = self._handle.existing_async()
+            assert text_adb is not None
+            return self._text_result(await getattr(text_adb, method)(**args))
         adb = self._handle.existing_async()
         if adb is None:
             return VectorStoreQueryResult(nodes=[], similarities=[], ids=[])

@@ -436,3 +436,107 @@ def test_async_methods_run_database_calls_off_the_event_loop(tmp_path, monkeypat
     names = {name for name, _ in seen}
     assert names == {"upsert_many", "search", "get", "delete_many"}
     assert not any(on_main for _, on_main in seen), seen
+
+
+# ------------------------------------------------------ keyword and hybrid
+
+
+def test_keyword_search_needs_a_text_index_on_the_page_content(store):
+    fill(store)
+    with pytest.raises(ValueError, match="create_text_index"):
+        store.keyword_search("pie")
+    with pytest.raises(ValueError, match="create_text_index"):
+        store.hybrid_search("apple pie")
+    store.create_text_index()
+    assert store.database.text_indexes == ["page_content"]
+    store.create_text_index()  # already there: nothing to do
+    got = store.keyword_search_with_score("pie", k=4)
+    assert [d.id for d, _ in got] == ["apple_pie"]
+    assert got[0][1] > 0
+    assert [d.id for d, _ in got] == [h.id for h in store.database.search_text("pie", k=4)]
+
+
+def test_text_index_asked_for_before_the_database_exists_comes_with_it(tmp_path, emb):
+    s = HeronDBVectorStore(emb, tmp_path / "lazy")
+    s.create_text_index(k1=1.5)
+    assert s.database is None
+    assert s.keyword_search("apple") == []
+    fill(s)
+    assert s.database.text_indexes == ["page_content"]
+    s.close()
+    again = HeronDBVectorStore(emb, tmp_path / "lazy")
+    again.create_text_index()  # kept from disk
+    assert [d.id for d in again.keyword_search("tart")] == ["apple_tart"]
+    again.close()
+
+
+def test_keyword_search_scores_descend_and_honour_the_filter(store):
+    fill(store)
+    store.create_text_index()
+    got = store.keyword_search_with_score("apple", k=5)
+    assert {d.id for d, _ in got} == {"apple", "apple_pie", "apple_tart"}
+    scores = [sc for _, sc in got]
+    assert scores == sorted(scores, reverse=True)
+    assert [d.id for d in store.keyword_search("apple", k=5, filter={"kind": "raw"})] == ["apple"]
+    with pytest.raises(TypeError, match="keyword search"):
+        store.keyword_search("apple", ef_search=10)
+
+
+@pytest.mark.parametrize("options", [{}, {"fusion": "weighted", "alpha": 0.3}, {"rrf_k": 10, "candidates": 5}])
+def test_hybrid_search_is_herondb_hybrid_search_of_the_query_text_and_embedding(store, options):
+    fill(store)
+    store.create_text_index()
+    got = store.hybrid_search_with_score("apple pie", k=4, **options)
+    expect = store.database.hybrid_search(TABLE["apple pie"], "apple pie", k=4, field="page_content", **options)
+    assert [d.id for d, _ in got] == [h.id for h in expect]
+    assert [sc for _, sc in got] == pytest.approx([-h.distance for h in expect])
+    assert got[0][0].id == "apple_pie"
+
+
+def test_hybrid_search_honours_the_filter_and_checks_keywords(store):
+    fill(store)
+    store.create_text_index()
+    got = store.hybrid_search("apple pie", k=5, filter={"kind": "raw"})
+    assert {d.id for d in got} <= {"apple", "banana", "cherry"} and got[0].id == "apple"
+    with pytest.raises(TypeError, match="hybrid search"):
+        store.hybrid_search("apple pie", max_distance=0.5)
+    with pytest.raises(ValueError, match="fusion"):
+        store.hybrid_search("apple pie", fusion="max")
+
+
+def test_search_and_retriever_accept_keyword_and_hybrid(store):
+    fill(store)
+    store.create_text_index()
+    assert [d.id for d in store.search("tart", "keyword", k=2)] == ["apple_tart"]
+    assert store.search("apple pie", "hybrid", k=1)[0].id == "apple_pie"
+    kw = store.as_retriever(search_type="keyword", search_kwargs={"k": 2, "filter": {"kind": "baked"}})
+    assert [d.id for d in kw.invoke("apple")] in (["apple_pie", "apple_tart"], ["apple_tart", "apple_pie"])
+    hy = store.as_retriever(search_type="hybrid", search_kwargs={"k": 1, "fusion": "weighted", "alpha": 0.9})
+    assert [d.id for d in hy.invoke("apple pie")] == ["apple_pie"]
+    assert [d.id for d in store.as_retriever(search_kwargs={"k": 1}).invoke("banana")] == ["banana"]
+    with pytest.raises(ValueError, match="search_type"):
+        store.as_retriever(search_type="fuzzy")
+    with pytest.raises(ValueError, match="search_type"):
+        store.search("apple", "fuzzy")
+
+
+def test_async_keyword_and_hybrid_run_off_the_event_loop(tmp_path, monkeypatch):
+    seen = _record_threads(monkeypatch, ["search_text", "hybrid_search"])
+    emb = AsyncOnlyEmbeddings(TABLE)
+
+    async def main():
+        s = HeronDBVectorStore(emb, tmp_path / "akh")
+        s.create_text_index()
+        await s.aadd_texts(["apple", "apple pie", "banana"], ids=["a", "p", "b"])
+        assert [d.id for d in await s.akeyword_search("pie", k=2)] == ["p"]
+        assert [d.id for d, _ in await s.akeyword_search_with_score("banana")] == ["b"]
+        assert (await s.ahybrid_search("apple pie", k=1))[0].id == "p"
+        assert (await s.ahybrid_search_with_score("banana", k=1))[0][0].id == "b"
+        assert [d.id for d in await s.asearch("pie", "keyword")] == ["p"]
+        retriever = s.as_retriever(search_type="hybrid", search_kwargs={"k": 1})
+        assert [d.id for d in await retriever.ainvoke("apple pie")] == ["p"]
+        s.close()
+
+    asyncio.run(main())
+    assert {name for name, _ in seen} == {"search_text", "hybrid_search"}
+    assert not any(on_main for _, on_main in seen), seen
