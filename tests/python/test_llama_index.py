@@ -233,9 +233,13 @@ def test_operators_herondb_cannot_express_are_errors_not_ignored(filled, op):
     assert len(filled.client) == 4
 
 
-def test_text_match_without_text_search_is_an_error(filled):
+def test_text_match_becomes_herondb_match(filled):
+    # herondb's $match: the field holds every query term after analysis (stemmed, case-folded)
+    assert set(filled.query(q(flt("text", "Foxes", FilterOperator.TEXT_MATCH))).ids) == {A, C}
+    assert filled.query(q(flt("text", "fox snow", FilterOperator.TEXT_MATCH))).ids == [C]
+    assert to_where_filter(flt("text", "fox", FilterOperator.TEXT_MATCH)) == {"text": {"$match": "fox"}}
     with pytest.raises(ValueError, match="TEXT_MATCH"):
-        filled.query(q(flt("text", "fox", FilterOperator.TEXT_MATCH)))
+        to_where_filter(flt("text", ["fox"], FilterOperator.TEXT_MATCH))
 
 
 async def test_query_by_filters_only(filled):
@@ -273,6 +277,68 @@ def test_mmr_mode_diversifies(tmp_path):
     assert mmr.ids == ["x1", "y"]
     assert len(mmr.similarities) == 2
     s.close()
+
+
+def test_text_modes_need_a_text_index(filled):
+    for mode in (VectorStoreQueryMode.TEXT_SEARCH, VectorStoreQueryMode.HYBRID):
+        with pytest.raises(ValueError, match="create_text_index"):
+            filled.query(q(mode=mode, query_str="fox"))
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+async def test_text_search_mode_ranks_by_bm25(filled, use_async):
+    filled.create_text_index()
+    assert filled.client.text_indexes == ["text"]
+    query = VectorStoreQuery(query_str="fox snow", similarity_top_k=3, mode=VectorStoreQueryMode.TEXT_SEARCH)
+    res = await filled.aquery(query) if use_async else filled.query(query)
+    expect = filled.client.search_text("fox snow", k=3, field="text")
+    assert res.ids == [h.id for h in expect] and res.ids[0] == C
+    assert res.similarities == pytest.approx([-h.distance for h in expect])
+    assert res.nodes[0].get_content() == "a fox in the snow"
+    only_a = VectorStoreQuery(query_str="fox", similarity_top_k=3, mode=VectorStoreQueryMode.TEXT_SEARCH,
+                              filters=flt("rank", "a"))
+    assert filled.query(only_a).ids == [A]
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+@pytest.mark.parametrize("alpha", [None, 0.0, 0.8])
+async def test_hybrid_mode_is_herondb_hybrid_search(filled, use_async, alpha):
+    filled.create_text_index()
+    query = q(mode=VectorStoreQueryMode.HYBRID, query_str="lazy dog", emb=(1.0, 0.0, 0.0), alpha=alpha)
+    res = await filled.aquery(query) if use_async else filled.query(query)
+    options = {} if alpha is None else {"fusion": "weighted", "alpha": alpha}
+    expect = filled.client.hybrid_search([1.0, 0.0, 0.0], "lazy dog", k=4, field="text", **options)
+    assert res.ids == [h.id for h in expect]
+    assert res.similarities == pytest.approx([-h.distance for h in expect])
+    if alpha == 0.0:  # pure BM25 side
+        assert res.ids[0] == B
+
+
+def test_hybrid_mode_keywords_and_top_ks(filled):
+    filled.create_text_index()
+    query = q(mode=VectorStoreQueryMode.HYBRID, query_str="fox", k=4, hybrid_top_k=2, sparse_top_k=3)
+    res = filled.query(query, rrf_k=5)
+    expect = filled.client.hybrid_search([1.0, 1.0, 0.0], "fox", k=2, field="text", rrf_k=5, candidates=4)
+    assert res.ids == [h.id for h in expect] and len(res.ids) == 2
+
+
+def test_text_modes_check_their_inputs(filled):
+    filled.create_text_index()
+    with pytest.raises(ValueError, match="query_str"):
+        filled.query(q(mode=VectorStoreQueryMode.TEXT_SEARCH))
+    with pytest.raises(ValueError, match="query_embedding"):
+        filled.query(VectorStoreQuery(query_str="fox", mode=VectorStoreQueryMode.HYBRID))
+    with pytest.raises(ValueError, match="node_ids"):
+        filled.query(q(mode=VectorStoreQueryMode.TEXT_SEARCH, query_str="fox", node_ids=[A]))
+
+
+def test_text_index_asked_for_before_the_database_exists_comes_with_it(store):
+    store.create_text_index(language="none")
+    assert store.query(VectorStoreQuery(query_str="fox", mode=VectorStoreQueryMode.TEXT_SEARCH)).ids == []
+    store.add(make_nodes())
+    assert store.client.text_indexes == ["text"]
+    # language "none": no stemming, so "foxes" does not find "fox"
+    assert store.query(VectorStoreQuery(query_str="foxes", mode=VectorStoreQueryMode.TEXT_SEARCH)).ids == []
 
 
 @pytest.mark.parametrize("mode", [VectorStoreQueryMode.SPARSE, VectorStoreQueryMode.SVM,
@@ -448,6 +514,13 @@ def test_vector_store_index_build_persist_reload_and_query(tmp_path):
         similarity_top_k=3, filters=MetadataFilters(filters=[MetadataFilter(key="topic", value="crypto")])
     ).retrieve("compresses files gzip")
     assert [h.node.ref_doc_id for h in filtered] == ["hash"]
+
+    reopened.create_text_index()
+    keyword = index2.as_retriever(similarity_top_k=1, vector_store_query_mode="text_search").retrieve("deflate")
+    assert [h.node.ref_doc_id for h in keyword] == ["gzip"]
+    hybrid = index2.as_retriever(similarity_top_k=2, vector_store_query_mode="hybrid", alpha=0.5).retrieve(
+        "digest of bytes")
+    assert hybrid[0].node.ref_doc_id == "hash"
 
     engine = index2.as_query_engine(llm=MockLLM(), similarity_top_k=1)
     response = engine.query("which module writes JSON text?")
