@@ -540,3 +540,13 @@ def test_async_keyword_and_hybrid_run_off_the_event_loop(tmp_path, monkeypatch):
     asyncio.run(main())
     assert {name for name, _ in seen} == {"search_text", "hybrid_search"}
     assert not any(on_main for _, on_main in seen), seen
+
+
+def test_the_core_package_imports_neither_framework():
+    import subprocess
+    import sys
+
+    code = ("import sys, herondb; "
+            "print(sorted(m for m in ('langchain_core', 'llama_index') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
