@@ -142,14 +142,19 @@ class DatabaseHandle:
             if self._db is None:
                 if self._client is not None:
                     assert self._collection is not None
-                    created = self._client.create_collection(self._collection, dim, **self._create_args)
-                    self._set(created, owned=False)
+                    if self._collection in self._client:  # made meanwhile through the same Client
+                        collection = self._client.get_collection(self._collection)
+                    else:
+                        collection = self._client.create_collection(self._collection, dim, **self._create_args)
+                    self._set(collection, owned=False)
                 else:
                     assert self._path is not None
                     self._set(Database(self._path, dim=dim, **self._create_args), owned=True)
+                created = self._db
+                assert created is not None
                 pending, self._pending_text_index = self._pending_text_index, None
                 if pending is not None:
-                    ensure_text_index(self._db, **pending)
+                    ensure_text_index(created, **pending)
             assert self._db is not None
             return self._db
 

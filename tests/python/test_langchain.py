@@ -550,3 +550,13 @@ def test_the_core_package_imports_neither_framework():
             "print(sorted(m for m in ('langchain_core', 'llama_index') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_two_stores_on_one_missing_collection_share_it(tmp_path, emb):
+    with herondb.Client(str(tmp_path / "root")) as client:
+        first = HeronDBVectorStore(emb, client=client, collection_name="shared")
+        second = HeronDBVectorStore(emb, client=client, collection_name="shared")
+        first.add_texts(["apple"], ids=["a"])
+        second.add_texts(["banana"], ids=["b"])
+        assert first.database is second.database
+        assert sorted(client.get_collection("shared").ids()) == ["a", "b"]
