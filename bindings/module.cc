@@ -27,6 +27,7 @@
 #include "search_result.h"
 #include "text.h"
 #include "vctrs.h"
+#include "text_index.h"
 
 namespace nb = nanobind;
 using namespace nb::literals;
@@ -658,6 +659,10 @@ NB_MODULE(_core, m) {
           "within sigmas estimated error sds of the k-th, at least k + extra, at most ef.")
       .def("_verify",
            [](PyDatabase& d) { return d.Blocking([](Database& db) { return db.Verify(); }); });
+
+  RegisterTextIndex(
+      m.attr("_Database"),
+      {[](nb::handle self) { return nb::cast<PyDatabase&>(self).db(); }, &ToFilter, &ToPyHits});
 
   m.def(
       "_close_databases_at",

@@ -30,6 +30,11 @@ log "installing Python build and test dependencies"
 "$PY" -m pip install -q --disable-pip-version-check \
   "scikit-build-core>=0.10" "nanobind>=2.0" "numpy>=1.21" "pytest>=7" "hypothesis>=6" mypy cmake ninja "PyStemmer>=3.1" \
   "vctrs==0.3.0"  # the real vctrs, for the migration and JSON tests
+# The LangChain and LlamaIndex integrations' tests (the extras herondb[langchain]
+# and herondb[llama-index]), at the versions they are tested with.
+log "installing the integration test dependencies (langchain-core, langchain-tests, llama-index-core)"
+"$PY" -m pip install -q --disable-pip-version-check \
+  "langchain-core==1.8.1" "langchain-tests==1.1.9" "llama-index-core==0.14.25"
 
 if [ "${HERONDB_SKIP_INSTALL:-0}" != 1 ]; then
   log "building and installing herondb (pip install .)"
