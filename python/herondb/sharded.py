@@ -1,0 +1,913 @@
+"""ShardedDatabase: one logical vector database spread over N herondb databases.
+
+Layout of a sharded database directory::
+
+    <path>/SHARDS.json      the manifest (written last, replaced atomically)
+    <path>/shard-0000/      an ordinary herondb database
+    <path>/shard-0001/
+    ...
+
+Each record lives in exactly one shard, chosen from its id by
+:func:`shard_for_id`: the first 8 bytes of the BLAKE2b digest (8-byte digest
+size) of the id's UTF-8 bytes, read as a little-endian unsigned integer, modulo
+the shard count. The function is fixed by its name and version in the manifest
+(``"blake2b64-mod"``, version 1), so every process, Python version and machine
+routes an id the same way (Python's ``hash()`` is salted per process and is
+never used).
+
+Contract:
+
+- single-record calls (``add``, ``upsert``, ``update``, ``delete``, ``get``)
+  touch one shard and keep every guarantee of :class:`herondb.Database`;
+- batch calls are validated as a whole in Python before anything is written
+  (types, lengths, duplicate ids across the batch, dimensions, NaN/Inf,
+  zero vectors under cosine, ids that already exist for ``add_many``), then
+  each shard applies its part as one all-or-nothing call. A batch that spans
+  shards is atomic per shard, not across shards: a crash, or an I/O error in
+  one shard, can leave some shards with their part applied and others without;
+- searches run on every shard at once (a thread pool; the compiled calls
+  release the GIL) and the per-shard top-k lists are merged into the global
+  top-k. Distances are computed by each shard exactly as one database computes
+  them, so an exact search over the shards returns the same records and the
+  same distances as an exact search over one database holding everything.
+
+The manifest holds the parameters (dim, metric, m, ef_construction,
+quantize), the shard count, the routing function and the per-shard record
+counts as of the last ``save()``/``compact()``/``close()`` (informational:
+after a crash the write-ahead logs may hold more). It carries a SHA-256
+checksum of its own content and is replaced by write-to-temporary, fsync,
+rename, fsync of the directory. A directory with shard folders but no manifest
+is an incomplete build and is never opened as a database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import shutil
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from types import TracebackType
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    Type,
+    TypeVar,
+)
+
+import numpy as np
+
+from . import _core
+from ._typing import Filter, Matrix, Metadata, Metadatas, PathLike, Record, Vector
+from .database import Database
+from .errors import CorruptionError
+
+SearchResult = _core.SearchResult
+
+MANIFEST_NAME = "SHARDS.json"
+FORMAT_NAME = "herondb-sharded"
+FORMAT_VERSION = 1
+ROUTING_NAME = "blake2b64-mod"
+ROUTING_VERSION = 1
+MAX_SHARDS = 4096
+
+_SHARD_DIR_RE = re.compile(r"shard-(\d{4})")
+# Files a plain herondb database directory holds (see docs/storage-format.md).
+_PLAIN_MARKERS = ("CURRENT", "LOCK")
+
+T = TypeVar("T")
+
+
+# --------------------------------------------------------------------- routing
+
+
+def shard_for_id(id: str, num_shards: int) -> int:
+    """The shard (0 .. num_shards-1) that holds ``id``: routing ``blake2b64-mod`` v1.
+
+    ``int.from_bytes(blake2b(id.encode("utf-8"), digest_size=8).digest(),
+    "little") % num_shards``. Stable across processes, machines and Python
+    versions. A non-str id is a TypeError; a str that is not valid Unicode
+    (lone surrogates) is a ValueError.
+    """
+    if not isinstance(id, str):
+        raise TypeError(f"id must be a str, got {type(id).__name__}")
+    try:
+        data = id.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("id is not valid Unicode") from None
+    digest = hashlib.blake2b(data, digest_size=8).digest()
+    return int.from_bytes(digest, "little") % num_shards
+
+
+def shard_dir_name(index: int) -> str:
+    """The folder name of shard ``index``: ``shard-0000``, ``shard-0001``, ..."""
+    return f"shard-{index:04d}"
+
+
+# -------------------------------------------------------------------- manifest
+
+
+def _canonical(body: Dict[str, Any]) -> bytes:
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def _fsync_dir(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_manifest(path: str, body: Dict[str, Any]) -> None:
+    """Write ``<path>/SHARDS.json`` atomically: temporary file, fsync, rename, dir fsync."""
+    doc = dict(body)
+    doc.pop("checksum", None)
+    doc["checksum"] = "sha256:" + hashlib.sha256(_canonical(doc)).hexdigest()
+    data = json.dumps(doc, sort_keys=True, indent=1).encode("utf-8") + b"\n"
+    final = os.path.join(path, MANIFEST_NAME)
+    tmp = final + ".tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, final)
+    _fsync_dir(path)
+
+
+def read_manifest(path: str) -> Dict[str, Any]:
+    """Read and check ``<path>/SHARDS.json``; CorruptionError (naming the file) if damaged."""
+    file = os.path.join(path, MANIFEST_NAME)
+    try:
+        with open(file, "rb") as f:
+            raw = f.read()
+    except FileNotFoundError:
+        raise ValueError(f"no sharded database at {path!r}: {MANIFEST_NAME} is missing") from None
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CorruptionError(f"{file}: not a valid manifest ({e})") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("checksum"), str):
+        raise CorruptionError(f"{file}: not a valid manifest (no checksum)")
+    body = {k: v for k, v in doc.items() if k != "checksum"}
+    want = "sha256:" + hashlib.sha256(_canonical(body)).hexdigest()
+    if doc["checksum"] != want:
+        raise CorruptionError(f"{file}: checksum mismatch (the manifest is damaged)")
+    if body.get("format") != FORMAT_NAME:
+        raise CorruptionError(f"{file}: not a herondb sharded manifest")
+    if body.get("format_version") != FORMAT_VERSION:
+        raise ValueError(
+            f"{file}: sharded format version {body.get('format_version')!r} is not supported "
+            f"(this herondb reads version {FORMAT_VERSION})"
+        )
+    routing = body.get("routing")
+    if routing != {"name": ROUTING_NAME, "version": ROUTING_VERSION}:
+        raise ValueError(f"{file}: unknown routing function {routing!r}")
+    n = body.get("num_shards")
+    counts = body.get("shard_counts")
+    if (
+        not isinstance(n, int)
+        or not 1 <= n <= MAX_SHARDS
+        or not isinstance(counts, list)
+        or len(counts) != n
+        or not isinstance(body.get("dim"), int)
+        or not isinstance(body.get("metric"), str)
+    ):
+        raise CorruptionError(f"{file}: inconsistent manifest fields")
+    return body
+
+
+def _is_plain_database(path: str) -> bool:
+    return any(os.path.exists(os.path.join(path, f)) for f in _PLAIN_MARKERS)
+
+
+def describe_path(path: str) -> str:
+    """What ``path`` holds: ``"sharded"``, ``"plain"``, ``"incomplete"``, ``"empty"`` or ``"other"``.
+
+    ``"incomplete"`` is a directory with shard folders but no manifest (a
+    build that did not finish); ``"empty"`` includes a path that does not exist.
+    """
+    if not os.path.exists(path):
+        return "empty"
+    if not os.path.isdir(path):
+        return "other"
+    if os.path.exists(os.path.join(path, MANIFEST_NAME)):
+        return "sharded"
+    if _is_plain_database(path):
+        return "plain"
+    names = [n for n in os.listdir(path) if n != MANIFEST_NAME + ".tmp"]
+    if not names:
+        return "empty"
+    if all(_SHARD_DIR_RE.fullmatch(n) for n in names):
+        return "incomplete"
+    return "other"
+
+
+def _plain_error(path: str) -> ValueError:
+    return ValueError(
+        f"{path!r} holds a plain herondb database, not a sharded one: "
+        "open it with herondb.Database"
+    )
+
+
+# ------------------------------------------------------------------- validation
+
+
+def _check_positive_int(name: str, value: Any) -> Optional[int]:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value}")
+    return value
+
+
+def _check_ids(ids: Any) -> List[str]:
+    if isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable):
+        raise TypeError(f"ids must be a sequence of str, got {type(ids).__name__}")
+    out = list(ids)
+    for i in out:
+        if not isinstance(i, str):
+            raise TypeError(f"id must be a str, got {type(i).__name__}")
+    return out
+
+
+def _check_metadata_value(value: Any, where: str) -> None:
+    if value is None or isinstance(value, (bool, int, str)):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"metadata value {value!r} at {where} is not a finite number")
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"metadata keys must be str, got {type(key).__name__}")
+            _check_metadata_value(item, f"{where}.{key}")
+        return
+    if isinstance(value, (list, tuple)):
+        for n, item in enumerate(value):
+            _check_metadata_value(item, f"{where}[{n}]")
+        return
+    raise TypeError(f"metadata value of type {type(value).__name__} is not JSON-serializable")
+
+
+def _check_metadatas(metadatas: Any, n: int) -> Optional[List[Optional[Metadata]]]:
+    if metadatas is None:
+        return None
+    if isinstance(metadatas, (str, bytes, dict)) or not isinstance(metadatas, Iterable):
+        raise TypeError(f"metadatas must be a sequence of dict or None, got {type(metadatas).__name__}")
+    out = list(metadatas)
+    if len(out) != n:
+        raise ValueError(f"got {n} ids but {len(out)} metadatas")
+    for md in out:
+        if md is None:
+            continue
+        if not isinstance(md, dict):
+            raise TypeError(f"metadata must be a dict or None, got {type(md).__name__}")
+        _check_metadata_value(md, "metadata")
+    return out
+
+
+def _as_matrix(vectors: Any, n: int, dim: int, metric: str, ids: Sequence[str]) -> np.ndarray:
+    """The batch as a C-contiguous float32 (n, dim) array, checked as Database checks it."""
+    if isinstance(vectors, (str, bytes)):
+        raise TypeError(f"vectors must be numeric, got {type(vectors).__name__}")
+    try:
+        arr = np.asarray(vectors)
+    except ValueError:
+        # Ragged rows: find the first row of the wrong length and name it.
+        rows = list(vectors)
+        for rid, row in zip(ids, rows):
+            if len(row) != dim:
+                raise ValueError(
+                    f"vector of id {rid!r} has dimension {len(row)}, expected {dim}"
+                ) from None
+        raise
+    if arr.size == 0 and n == 0:
+        return np.zeros((0, dim), dtype=np.float32)
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.floating)
+        or np.issubdtype(arr.dtype, np.integer)
+    ) or arr.dtype == np.bool_:
+        raise TypeError(f"vectors must be numeric, got an array of {arr.dtype}")
+    if arr.ndim == 1:
+        raise TypeError("vectors must be a 2-D array or a list of vectors, got a 1-D array")
+    if arr.ndim != 2:
+        raise ValueError(f"vectors must be a 2-D array of shape (n, {dim}), got shape {arr.shape}")
+    if arr.shape[0] != n:
+        raise ValueError(f"got {n} ids but {arr.shape[0]} vectors")
+    if arr.shape[1] != dim:
+        raise ValueError(f"vector dimension mismatch: expected {dim}, got {arr.shape[1]}")
+    out = np.ascontiguousarray(arr, dtype=np.float32)
+    finite = np.isfinite(out).all(axis=1)
+    if not finite.all():
+        bad = int(np.flatnonzero(~finite)[0])
+        raise ValueError(f"vector of id {ids[bad]!r} contains NaN or Inf")
+    if metric == "cosine" and n:
+        zero = ~out.any(axis=1)
+        if zero.any():
+            bad = int(np.flatnonzero(zero)[0])
+            raise ValueError(f"vector of id {ids[bad]!r} is all zeros (no direction under cosine)")
+    return out
+
+
+def merge_top_k(lists: Iterable[Sequence[Any]], k: int) -> List[Any]:
+    """The ``k`` results with the smallest ``distance`` over several sorted lists.
+
+    Ties keep the order of ``lists`` (shard order), then each list's own order.
+    """
+    merged: List[Any] = []
+    for part in lists:
+        merged.extend(part)
+    merged.sort(key=lambda r: r.distance)
+    return merged[:k]
+
+
+# ------------------------------------------------------------------ the class
+
+
+class ShardedDatabase:
+    """A vector database split over N ordinary herondb databases by a hash of the id.
+
+    ``ShardedDatabase(path, dim=384, num_shards=4)`` creates one (or opens it if
+    ``path`` already holds it, checking that dim, metric and num_shards agree);
+    ``ShardedDatabase(path)`` opens an existing one and detects everything from
+    its manifest. The API follows :class:`herondb.Database`: mutations are
+    routed to the shard that owns the id, searches and counts run on every
+    shard in parallel and are merged. See the module documentation for the
+    format and the guarantees.
+    """
+
+    def __init__(
+        self,
+        path: PathLike,
+        dim: Optional[int] = None,
+        metric: Optional[str] = None,
+        m: Optional[int] = None,
+        ef_construction: Optional[int] = None,
+        quantize: bool = False,
+        *,
+        num_shards: Optional[int] = None,
+        read_only: bool = False,
+        sync: bool = False,
+    ) -> None:
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+        if metric is not None and not isinstance(metric, str):
+            raise TypeError(f"metric must be a str, got {type(metric).__name__}")
+        for name, flag in (("quantize", quantize), ("read_only", read_only), ("sync", sync)):
+            if not isinstance(flag, bool):
+                raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
+        dim = _check_positive_int("dim", dim)
+        m = _check_positive_int("m", m)
+        ef_construction = _check_positive_int("ef_construction", ef_construction)
+        num_shards = _check_positive_int("num_shards", num_shards)
+        if num_shards is not None and num_shards > MAX_SHARDS:
+            raise ValueError(f"num_shards must be at most {MAX_SHARDS}, got {num_shards}")
+        canonical_metric = _core._canonical_metric(metric) if metric is not None else None
+
+        self._path = os.fspath(path)
+        self._read_only = read_only
+        self._lock = threading.Lock()
+        self._executor: Optional[ThreadPoolExecutor] = None
+        self._shards: List[Database] = []
+        self._closed = False
+
+        kind = describe_path(self._path)
+        if kind == "plain":
+            raise _plain_error(self._path)
+        if kind == "other":
+            raise ValueError(
+                f"{self._path!r} is not a sharded herondb database and not empty "
+                f"(no {MANIFEST_NAME})"
+            )
+        if kind == "sharded":
+            manifest = read_manifest(self._path)
+            if dim is not None and dim != manifest["dim"]:
+                raise ValueError(
+                    f"dimension mismatch: the sharded database has dim {manifest['dim']}, got dim={dim}"
+                )
+            if canonical_metric is not None and canonical_metric != manifest["metric"]:
+                raise ValueError(
+                    f"metric mismatch: the sharded database uses {manifest['metric']!r}, "
+                    f"got metric={metric!r}"
+                )
+            if num_shards is not None and num_shards != manifest["num_shards"]:
+                raise ValueError(
+                    f"num_shards mismatch: the sharded database has {manifest['num_shards']} shards, "
+                    f"got num_shards={num_shards}"
+                )
+            self._manifest = manifest
+            self._open_shards(create=False, sync=sync)
+            return
+
+        # "empty" or "incomplete": create (only with dim).
+        if dim is None:
+            if kind == "incomplete":
+                raise ValueError(
+                    f"{self._path!r} holds shard folders but no {MANIFEST_NAME}: an incomplete "
+                    "sharded database (a build that did not finish); remove it and build again"
+                )
+            raise ValueError(f"no sharded database at {self._path!r}: pass dim=... to create one")
+        if read_only:
+            raise ValueError(f"no sharded database at {self._path!r} to open read-only")
+        if num_shards is None:
+            raise ValueError("num_shards is required to create a sharded database")
+        self._manifest = {
+            "format": FORMAT_NAME,
+            "format_version": FORMAT_VERSION,
+            "dim": dim,
+            "metric": canonical_metric or "cosine",
+            "m": m,
+            "ef_construction": ef_construction,
+            "quantize": quantize,
+            "num_shards": num_shards,
+            "routing": {"name": ROUTING_NAME, "version": ROUTING_VERSION},
+            "shard_counts": [0] * num_shards,
+        }
+        os.makedirs(self._path, exist_ok=True)
+        self._open_shards(create=True, sync=sync)
+
+    # ------------------------------------------------------------- lifecycle
+
+    def _open_shards(self, create: bool, sync: bool) -> None:
+        man = self._manifest
+        n = man["num_shards"]
+        opened: List[Database] = []
+        try:
+            for i in range(n):
+                shard_path = os.path.join(self._path, shard_dir_name(i))
+                if create:
+                    # An interrupted create may have left shard folders; they are
+                    # reused only while they hold nothing (no acknowledged write
+                    # can exist without the manifest).
+                    db = Database(
+                        shard_path,
+                        dim=man["dim"],
+                        metric=man["metric"],
+                        m=man["m"],
+                        ef_construction=man["ef_construction"],
+                        quantize=man["quantize"],
+                        sync=sync,
+                    )
+                    if len(db) or db.total_slots:
+                        db.close()
+                        raise ValueError(
+                            f"{shard_path!r} already holds records but {self._path!r} has no "
+                            f"{MANIFEST_NAME}: an incomplete sharded database; remove it and build again"
+                        )
+                else:
+                    if not os.path.isdir(shard_path) or not _is_plain_database(shard_path):
+                        raise CorruptionError(
+                            f"{shard_path}: shard {i} of {n} listed by {MANIFEST_NAME} is missing"
+                        )
+                    db = Database(shard_path, read_only=self._read_only, sync=sync)
+                    if db.dim != man["dim"] or db.metric != man["metric"]:
+                        got = (db.dim, db.metric)
+                        db.close()
+                        raise CorruptionError(
+                            f"{shard_path}: shard has dim/metric {got}, the manifest says "
+                            f"{(man['dim'], man['metric'])}"
+                        )
+                opened.append(db)
+            if create:
+                for db in opened:
+                    db.save()
+                # Record the effective graph parameters the shards chose.
+                man["m"] = opened[0].m
+                man["ef_construction"] = opened[0].ef_construction
+                write_manifest(self._path, man)
+        except BaseException:
+            for db in opened:
+                db.close()
+            raise
+        self._shards = opened
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ValueError("the sharded database is closed")
+
+    def _pool(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                workers = max(1, min(len(self._shards), 32))
+                self._executor = ThreadPoolExecutor(
+                    max_workers=workers, thread_name_prefix="herondb-shard"
+                )
+            return self._executor
+
+    def _fan_out(self, fn: Callable[[int, Database], T], shards: Optional[Sequence[int]] = None) -> List[T]:
+        """Run ``fn(i, shard_i)`` on the given shards (all by default) at once; results in order.
+
+        Every call is waited for before the first failure (in shard order) is raised.
+        """
+        self._check_open()
+        which = list(range(len(self._shards))) if shards is None else list(shards)
+        if len(which) == 1:
+            i = which[0]
+            return [fn(i, self._shards[i])]
+        pool = self._pool()
+        futures = [pool.submit(fn, i, self._shards[i]) for i in which]
+        results: List[T] = []
+        error: Optional[BaseException] = None
+        for fut in futures:
+            try:
+                results.append(fut.result())
+            except BaseException as e:  # noqa: BLE001 - re-raised below
+                if error is None:
+                    error = e
+        if error is not None:
+            raise error
+        return results
+
+    def _counts_manifest(self) -> Dict[str, Any]:
+        man = dict(self._manifest)
+        man["shard_counts"] = [len(db) for db in self._shards]
+        return man
+
+    def close(self) -> None:
+        """Close every shard (releasing their write locks). Idempotent.
+
+        A writable handle also rewrites the manifest's record counts first.
+        """
+        if self._closed:
+            return
+        try:
+            if not self._read_only and self._shards and not any(db.closed for db in self._shards):
+                man = self._counts_manifest()
+                if man != self._manifest:
+                    write_manifest(self._path, man)
+                    self._manifest = man
+        finally:
+            self._closed = True
+            for db in self._shards:
+                db.close()
+            with self._lock:
+                if self._executor is not None:
+                    self._executor.shutdown(wait=True)
+                    self._executor = None
+
+    def __enter__(self) -> "ShardedDatabase":
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        try:
+            if not self._closed and not self._read_only:
+                self.save()
+        finally:
+            self.close()
+
+    def __repr__(self) -> str:
+        if self._closed:
+            return "<herondb.ShardedDatabase (closed)>"
+        return (
+            f"<herondb.ShardedDatabase path={self._path!r} dim={self.dim} metric={self.metric!r} "
+            f"shards={self.num_shards} vectors={len(self)}>"
+        )
+
+    # ------------------------------------------------------------ properties
+
+    @property
+    def path(self) -> str:
+        """The sharded database's directory."""
+        return self._path
+
+    @property
+    def dim(self) -> int:
+        """The vector dimensionality."""
+        return int(self._manifest["dim"])
+
+    @property
+    def metric(self) -> str:
+        """``"cosine"``, ``"euclidean"`` or ``"dot_product"``."""
+        return str(self._manifest["metric"])
+
+    @property
+    def m(self) -> int:
+        """The HNSW M parameter of every shard."""
+        self._check_open()
+        return self._shards[0].m
+
+    @property
+    def ef_construction(self) -> int:
+        """The HNSW build-time search width of every shard."""
+        self._check_open()
+        return self._shards[0].ef_construction
+
+    @property
+    def num_shards(self) -> int:
+        """How many shards the database has (fixed at creation)."""
+        return int(self._manifest["num_shards"])
+
+    @property
+    def shard_paths(self) -> List[str]:
+        """The directory of every shard, in shard order."""
+        return [os.path.join(self._path, shard_dir_name(i)) for i in range(self.num_shards)]
+
+    @property
+    def read_only(self) -> bool:
+        """True when opened with ``read_only=True``."""
+        return self._read_only
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` has been called."""
+        return self._closed
+
+    @property
+    def deleted_count(self) -> int:
+        """Deleted slots not yet reclaimed, summed over the shards."""
+        self._check_open()
+        return sum(db.deleted_count for db in self._shards)
+
+    @property
+    def total_slots(self) -> int:
+        """Allocated slots (live plus deleted), summed over the shards."""
+        self._check_open()
+        return sum(db.total_slots for db in self._shards)
+
+    @property
+    def quantized_search(self) -> bool:
+        """Whether the shards traverse their graphs with SQ8 codes."""
+        self._check_open()
+        return self._shards[0].quantized_search
+
+    def shard_for(self, id: str) -> int:
+        """The index of the shard that holds (or would hold) ``id``."""
+        return shard_for_id(id, self.num_shards)
+
+    def _shard(self, id: str) -> Database:
+        self._check_open()
+        return self._shards[shard_for_id(id, len(self._shards))]
+
+    # ------------------------------------------------------ single records
+
+    def add(self, id: str, vector: Vector, metadata: Optional[Metadata] = None) -> None:
+        """Add a vector under a new id, in the shard that owns the id."""
+        self._shard(id).add(id, vector, metadata)
+
+    def upsert(self, id: str, vector: Vector, metadata: Optional[Metadata] = None) -> None:
+        """Insert a vector, or replace it if the id exists."""
+        self._shard(id).upsert(id, vector, metadata)
+
+    def update(self, id: str, vector: Optional[Vector] = None, metadata: Optional[Metadata] = None) -> None:
+        """Replace the vector and/or metadata of an existing id."""
+        self._shard(id).update(id, vector, metadata)
+
+    def get(self, id: str) -> Record:
+        """The stored vector and metadata of ``id`` (ValueError if unknown)."""
+        return self._shard(id).get(id)
+
+    def delete(self, id: str) -> bool:
+        """Delete one id; True if it was there."""
+        return self._shard(id).delete(id)
+
+    def __contains__(self, id: object) -> bool:
+        if not isinstance(id, str):
+            return False
+        try:
+            shard = self._shard(id)
+        except ValueError:
+            if self._closed:
+                raise
+            return False
+        return id in shard
+
+    def __len__(self) -> int:
+        self._check_open()
+        return sum(len(db) for db in self._shards)
+
+    # --------------------------------------------------------------- batches
+
+    def _route(self, ids: Sequence[str]) -> Dict[int, List[int]]:
+        """Positions of ``ids`` grouped by shard, each group in batch order."""
+        n = len(self._shards)
+        groups: Dict[int, List[int]] = {}
+        for pos, i in enumerate(ids):
+            groups.setdefault(shard_for_id(i, n), []).append(pos)
+        return groups
+
+    def _write_batch(
+        self,
+        method: str,
+        ids: Any,
+        vectors: Matrix,
+        metadatas: Optional[Metadatas],
+    ) -> None:
+        self._check_open()
+        if self._read_only:
+            # Let a shard raise the same error a read-only Database raises.
+            getattr(self._shards[0], method)([], np.zeros((0, self.dim), np.float32))
+        id_list = _check_ids(ids)
+        if method == "add_many":
+            seen = set()
+            for i in id_list:
+                if i in seen:
+                    raise ValueError(f"duplicate id {i!r} in the batch")
+                seen.add(i)
+        matrix = _as_matrix(vectors, len(id_list), self.dim, self.metric, id_list)
+        metas = _check_metadatas(metadatas, len(id_list))
+        groups = self._route(id_list)
+        if method == "add_many":
+            for shard, positions in groups.items():
+                db = self._shards[shard]
+                for pos in positions:
+                    if id_list[pos] in db:
+                        raise ValueError(f"id {id_list[pos]!r} already exists")
+
+        def apply(i: int, db: Database) -> None:
+            positions = groups[i]
+            sub_ids = [id_list[p] for p in positions]
+            sub_vecs = matrix[positions]
+            sub_meta = None if metas is None else [metas[p] for p in positions]
+            getattr(db, method)(sub_ids, sub_vecs, sub_meta)
+
+        self._fan_out(apply, sorted(groups))
+
+    def add_many(self, ids: Sequence[str], vectors: Matrix, metadatas: Optional[Metadatas] = None) -> None:
+        """Insert a batch of new vectors.
+
+        The whole batch is checked first (duplicates across the batch, ids that
+        already exist, dimensions, values, metadata types): a bad batch writes
+        nothing. Each shard then applies its part all-or-nothing; the shards
+        are not atomic together (a crash can leave some parts applied).
+        """
+        self._write_batch("add_many", ids, vectors, metadatas)
+
+    def upsert_many(self, ids: Sequence[str], vectors: Matrix, metadatas: Optional[Metadatas] = None) -> None:
+        """Insert or replace a batch (the last occurrence of a repeated id wins); atomic per shard."""
+        self._write_batch("upsert_many", ids, vectors, metadatas)
+
+    def delete_many(self, ids: Sequence[str]) -> int:
+        """Delete several ids; returns how many were there. Atomic per shard."""
+        self._check_open()
+        id_list = _check_ids(ids)
+        groups = self._route(id_list)
+        if not groups:
+            return 0
+        counts = self._fan_out(
+            lambda i, db: db.delete_many([id_list[p] for p in groups[i]]), sorted(groups)
+        )
+        return sum(counts)
+
+    # --------------------------------------------------------------- queries
+
+    def search(
+        self,
+        vector: Vector,
+        k: int = 10,
+        ef_search: Optional[int] = None,
+        where_filter: Optional[Filter] = None,
+        max_distance: Optional[float] = None,
+    ) -> List[SearchResult]:
+        """The ``k`` nearest neighbours over all shards, closest first.
+
+        Every shard returns its own top ``k`` (same ``ef_search``, filter and
+        ``max_distance``); the lists are merged by distance.
+        """
+        parts = self._fan_out(
+            lambda i, db: db.search(vector, k, ef_search, where_filter, max_distance)
+        )
+        return merge_top_k(parts, k)
+
+    def search_many(
+        self,
+        vectors: Matrix,
+        k: int = 10,
+        ef_search: Optional[int] = None,
+        where_filter: Optional[Filter] = None,
+        max_distance: Optional[float] = None,
+    ) -> List[List[SearchResult]]:
+        """One merged result list per query vector (each shard runs the whole batch)."""
+        if isinstance(vectors, list):
+            try:
+                vectors = np.asarray(vectors, dtype=np.float32)
+            except (TypeError, ValueError):
+                pass  # let the shards report the problem in their words
+        parts = self._fan_out(
+            lambda i, db: db.search_many(vectors, k, ef_search, where_filter, max_distance)
+        )
+        return [merge_top_k(per_query, k) for per_query in zip(*parts)]
+
+    def count(self, where_filter: Optional[Filter] = None) -> int:
+        """Live vectors matching the filter (all when None), summed over the shards."""
+        return sum(self._fan_out(lambda i, db: db.count(where_filter)))
+
+    def ids(self) -> List[str]:
+        """All live ids, shard by shard."""
+        out: List[str] = []
+        for part in self._fan_out(lambda i, db: db.ids()):
+            out.extend(part)
+        return out
+
+    def stats(self) -> Dict[str, Any]:
+        """Totals over the shards plus every shard's own ``stats()`` under ``"shards"``."""
+        per = self._fan_out(lambda i, db: db.stats())
+        return {
+            "num_shards": len(per),
+            "num_vectors": sum(s["num_vectors"] for s in per),
+            "num_deleted": sum(s["num_deleted"] for s in per),
+            "total_slots": sum(s["total_slots"] for s in per),
+            "memory_vectors_bytes": sum(s["memory_vectors_bytes"] for s in per),
+            "memory_graph_bytes": sum(s["memory_graph_bytes"] for s in per),
+            "memory_quantized_bytes": sum(s["memory_quantized_bytes"] for s in per),
+            "dim": self.dim,
+            "metric": self.metric,
+            "routing": dict(self._manifest["routing"]),
+            "shard_counts": [s["num_vectors"] for s in per],
+            "shards": per,
+        }
+
+    # ------------------------------------------------------------ maintenance
+
+    def save(self) -> None:
+        """Save every shard (each atomically, see Database.save), then rewrite the manifest."""
+        self._fan_out(lambda i, db: db.save())
+        self._write_counts()
+
+    def compact(self) -> None:
+        """Compact every shard (each rebuilds its graph and saves), then rewrite the manifest."""
+        self._fan_out(lambda i, db: db.compact())
+        self._write_counts()
+
+    def _write_counts(self) -> None:
+        man = self._counts_manifest()
+        write_manifest(self._path, man)
+        self._manifest = man
+
+    def verify(self) -> None:
+        """Check the manifest and every shard's files (CorruptionError naming the damaged one)."""
+        self._check_open()
+        man = read_manifest(self._path)
+        if man["num_shards"] != self.num_shards or man["dim"] != self.dim or man["metric"] != self.metric:
+            raise CorruptionError(
+                f"{os.path.join(self._path, MANIFEST_NAME)}: no longer matches the open database"
+            )
+        self._fan_out(lambda i, db: db.verify())
+
+    def enable_quantized_search(self) -> None:
+        """Traverse every shard's graph with SQ8 codes."""
+        self._fan_out(lambda i, db: db.enable_quantized_search())
+
+    def disable_quantized_search(self) -> None:
+        """Traverse every shard's graph with full-precision vectors."""
+        self._fan_out(lambda i, db: db.disable_quantized_search())
+
+
+def destroy(path: PathLike) -> None:
+    """Remove a sharded database directory: the manifest first, then the shards.
+
+    Removing the manifest first means that an interruption leaves an
+    incomplete directory (never opened as a database), not a manifest that
+    points at missing shards. A path that holds a plain database is a
+    ValueError (nothing is removed).
+    """
+    p = os.fspath(path)
+    kind = describe_path(p)
+    if kind == "plain":
+        raise _plain_error(p)
+    if kind == "other":
+        raise ValueError(f"{p!r} is not a sharded herondb database; nothing removed")
+    if kind == "empty" and not os.path.exists(p):
+        return
+    manifest = os.path.join(p, MANIFEST_NAME)
+    if os.path.exists(manifest):
+        os.unlink(manifest)
+        _fsync_dir(p)
+    shutil.rmtree(p)
+
+
+__all__ = [
+    "ShardedDatabase",
+    "shard_for_id",
+    "shard_dir_name",
+    "merge_top_k",
+    "describe_path",
+    "read_manifest",
+    "write_manifest",
+    "destroy",
+    "MANIFEST_NAME",
+    "ROUTING_NAME",
+    "ROUTING_VERSION",
+]
