@@ -1,41 +1,13 @@
 """Type stubs of herondb.sharded: ShardedDatabase and its routing and manifest helpers."""
 
 from ._core import SearchResult as SearchResult
+from ._shard_format import MANIFEST_NAME as MANIFEST_NAME, ROUTING_NAME as ROUTING_NAME, ROUTING_VERSION as ROUTING_VERSION, describe_path as describe_path, merge_top_k as merge_top_k, read_manifest as read_manifest, shard_dir_name as shard_dir_name, shard_for_id as shard_for_id, write_manifest as write_manifest
 from ._typing import Filter, Matrix, Metadata, Metadatas, PathLike, Record, Vector
 from types import TracebackType
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence, TypeVar
 
 __all__ = ['ShardedDatabase', 'shard_for_id', 'shard_dir_name', 'merge_top_k', 'describe_path', 'read_manifest', 'write_manifest', 'destroy', 'MANIFEST_NAME', 'ROUTING_NAME', 'ROUTING_VERSION']
 
-MANIFEST_NAME: str
-ROUTING_NAME: str
-ROUTING_VERSION: int
-
-def shard_for_id(id: str, num_shards: int) -> int:
-    '''The shard (0 .. num_shards-1) that holds ``id``: routing ``blake2b64-mod`` v1.
-
-    ``int.from_bytes(blake2b(id.encode("utf-8"), digest_size=8).digest(),
-    "little") % num_shards``. Stable across processes, machines and Python
-    versions. A non-str id is a TypeError; a str that is not valid Unicode
-    (lone surrogates) is a ValueError.
-    '''
-def shard_dir_name(index: int) -> str:
-    """The folder name of shard ``index``: ``shard-0000``, ``shard-0001``, ..."""
-def write_manifest(path: str, body: dict[str, Any]) -> None:
-    """Write ``<path>/SHARDS.json`` atomically: temporary file, fsync, rename, dir fsync."""
-def read_manifest(path: str) -> dict[str, Any]:
-    """Read and check ``<path>/SHARDS.json``; CorruptionError (naming the file) if damaged."""
-def describe_path(path: str) -> str:
-    '''What ``path`` holds: ``"sharded"``, ``"plain"``, ``"incomplete"``, ``"empty"`` or ``"other"``.
-
-    ``"incomplete"`` is a directory with shard folders but no manifest (a
-    build that did not finish); ``"empty"`` includes a path that does not exist.
-    '''
-def merge_top_k(lists: Iterable[Sequence[Any]], k: int) -> list[Any]:
-    """The ``k`` results with the smallest ``distance`` over several sorted lists.
-
-    Ties keep the order of ``lists`` (shard order), then each list's own order.
-    """
 
 class ShardedDatabase:
     """A vector database split over N ordinary herondb databases by a hash of the id.
