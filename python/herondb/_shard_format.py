@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import operator
 import os
 import re
 from typing import Any, Dict, Iterable, List, Sequence
@@ -28,6 +29,7 @@ STAGING_DIR = ".herondb-staging"
 _SHARD_DIR_RE = re.compile(r"shard-(\d{4})")
 # Files a plain herondb database directory holds (see docs/storage-format.md).
 _PLAIN_MARKERS = ("CURRENT", "LOCK")
+_DISTANCE = operator.attrgetter("distance")
 
 # --------------------------------------------------------------------- routing
 
@@ -197,5 +199,5 @@ def merge_top_k(lists: Iterable[Sequence[Any]], k: int) -> List[Any]:
     merged: List[Any] = []
     for part in lists:
         merged.extend(part)
-    merged.sort(key=lambda r: r.distance)
+    merged.sort(key=_DISTANCE)
     return merged[:k]

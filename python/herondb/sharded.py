@@ -357,13 +357,17 @@ class ShardedDatabase:
         """
         self._check_open()
         which = list(range(len(self._shards))) if shards is None else list(shards)
-        if len(which) == 1:
-            i = which[0]
-            return [fn(i, self._shards[i])]
+        if len(which) <= 1:
+            return [fn(i, self._shards[i]) for i in which]
+        # The first shard runs on the calling thread, the others on the pool.
         pool = self._pool()
-        futures = [pool.submit(fn, i, self._shards[i]) for i in which]
+        futures = [pool.submit(fn, i, self._shards[i]) for i in which[1:]]
         results: List[T] = []
         error: Optional[BaseException] = None
+        try:
+            results.append(fn(which[0], self._shards[which[0]]))
+        except BaseException as e:  # noqa: BLE001 - re-raised below
+            error = e
         for fut in futures:
             try:
                 results.append(fut.result())
@@ -624,6 +628,9 @@ class ShardedDatabase:
         Every shard returns its own top ``k`` (same ``ef_search``, filter and
         ``max_distance``); the lists are merged by distance.
         """
+        self._check_open()
+        if len(self._shards) == 1:
+            return self._shards[0].search(vector, k, ef_search, where_filter, max_distance)
         parts = self._fan_out(
             lambda i, db: db.search(vector, k, ef_search, where_filter, max_distance)
         )
@@ -643,6 +650,9 @@ class ShardedDatabase:
                 vectors = np.asarray(vectors, dtype=np.float32)
             except (TypeError, ValueError):
                 pass  # let the shards report the problem in their words
+        self._check_open()
+        if len(self._shards) == 1:
+            return self._shards[0].search_many(vectors, k, ef_search, where_filter, max_distance)
         parts = self._fan_out(
             lambda i, db: db.search_many(vectors, k, ef_search, where_filter, max_distance)
         )
