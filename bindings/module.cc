@@ -24,6 +24,8 @@
 #include "herondb/kernels/distance.h"
 #include "herondb/meta/filter.h"
 #include "search_result.h"
+#include "text.h"
+#include "text_index.h"
 
 namespace nb = nanobind;
 using namespace nb::literals;
@@ -452,6 +454,7 @@ NB_MODULE(_core, m) {
   m.attr("DEFAULT_EF_SEARCH") = Database::kDefaultEfSearch;
 
   if (!AddSearchResultType(m.ptr())) throw nb::python_error();
+  RegisterText(m);
 
   nb::class_<PyDatabase>(m, "_Database")
       .def(nb::init<const std::string&, std::optional<int64_t>, std::optional<std::string>,
@@ -559,4 +562,7 @@ NB_MODULE(_core, m) {
           "Internal (benchmarks): quantized search re-ranks the code-distance candidates\n"
           "within sigmas estimated error sds of the k-th, at least k + extra, at most ef.")
       .def("_verify", [](PyDatabase& d) { return d.db()->Verify(); });
+  RegisterTextIndex(
+      m.attr("_Database"),
+      {[](nb::handle self) { return nb::cast<PyDatabase&>(self).db(); }, &ToFilter, &ToPyHits});
 }

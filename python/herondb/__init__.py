@@ -19,6 +19,7 @@ from .async_database import AsyncDatabase
 from .client import Client
 from .sharded import ShardedDatabase
 from .errors import CorruptionError, DatabaseLockedError, HeronDBError, StorageError
+from .text import analyze
 
 _core._set_error_types(DatabaseLockedError, CorruptionError, StorageError)
 
@@ -36,4 +37,5 @@ __all__ = [
     "DatabaseLockedError",
     "CorruptionError",
     "StorageError",
+    "analyze",
 ]

@@ -9,6 +9,7 @@ from .errors import CorruptionError as CorruptionError
 from .errors import DatabaseLockedError as DatabaseLockedError
 from .errors import HeronDBError as HeronDBError
 from .errors import StorageError as StorageError
+from .text import analyze as analyze
 
 __version__: str
 
@@ -22,4 +23,5 @@ __all__ = [
     "DatabaseLockedError",
     "CorruptionError",
     "StorageError",
+    "analyze",
 ]

@@ -230,6 +230,71 @@ class AsyncDatabase:
     def __contains__(self, id: object) -> bool:
         return id in self._db
 
+    # ------------------------------------------------------------ text search
+
+    async def create_text_index(
+        self, field: str, language: str = "english", k1: float = 1.2, b: float = 0.75
+    ) -> None:
+        """Index metadata ``field`` for text search (see :meth:`Database.create_text_index`)."""
+        await asyncio.to_thread(self._db.create_text_index, field, language, k1, b)
+
+    async def drop_text_index(self, field: str) -> None:
+        """Remove the text index on ``field``."""
+        await asyncio.to_thread(self._db.drop_text_index, field)
+
+    @property
+    def text_indexes(self) -> List[str]:
+        """The fields that have a text index."""
+        return self._db.text_indexes
+
+    async def search_text(
+        self,
+        query: str,
+        k: int = 10,
+        field: Optional[str] = None,
+        where_filter: Optional[Filter] = None,
+    ) -> List[SearchResult]:
+        """BM25 text search (see :meth:`Database.search_text`)."""
+        return await asyncio.to_thread(self._db.search_text, query, k, field, where_filter)
+
+    async def hybrid_search(
+        self,
+        vector: Vector,
+        query: str,
+        k: int = 10,
+        field: Optional[str] = None,
+        where_filter: Optional[Filter] = None,
+        ef_search: Optional[int] = None,
+        fusion: str = "rrf",
+        rrf_k: float = 60,
+        alpha: float = 0.5,
+        candidates: Optional[int] = None,
+    ) -> List[SearchResult]:
+        """Vector and text search fused (see :meth:`Database.hybrid_search`)."""
+        return await asyncio.to_thread(
+            self._db.hybrid_search, vector, query, k, field, where_filter, ef_search, fusion,
+            rrf_k, alpha, candidates,
+        )
+
+    async def hybrid_search_many(
+        self,
+        vectors: Matrix,
+        queries: Sequence[str],
+        k: int = 10,
+        field: Optional[str] = None,
+        where_filter: Optional[Filter] = None,
+        ef_search: Optional[int] = None,
+        fusion: str = "rrf",
+        rrf_k: float = 60,
+        alpha: float = 0.5,
+        candidates: Optional[int] = None,
+    ) -> List[List[SearchResult]]:
+        """One fused list per (vector, query) pair, computed in parallel."""
+        return await asyncio.to_thread(
+            self._db.hybrid_search_many, vectors, queries, k, field, where_filter, ef_search,
+            fusion, rrf_k, alpha, candidates,
+        )
+
     # ----------------------------------------------------------- maintenance
 
     async def save(self) -> None:

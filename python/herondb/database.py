@@ -6,6 +6,7 @@ import os
 from typing import Any, Optional
 
 from . import _core
+from ._text_search import TextSearchMethods
 
 
 def _check_int(name: str, value: Any) -> Optional[int]:
@@ -18,7 +19,7 @@ def _check_int(name: str, value: Any) -> Optional[int]:
     return value
 
 
-class Database(_core._Database):
+class Database(TextSearchMethods, _core._Database):
     """A vector database stored in a directory.
 
     Vectors are kept under string ids with optional JSON-like metadata and are

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <iterator>
 #include <mutex>
 #include <unordered_set>
 
@@ -151,10 +152,14 @@ void Database::ApplyPuts(const std::vector<PutEntry>& entries) {
     if (e.set_metadata) {
       meta_index_.Erase(slot, slot_meta_[slot].get());
       meta_index_.Insert(slot, e.metadata.get());
+      TextOnChange(slot, slot_meta_[slot].get(), e.metadata.get());
       slot_meta_[slot] = e.metadata;
     }
   }
-  if (fresh.empty()) return;
+  if (fresh.empty()) {
+    TextAfterMutation();
+    return;
+  }
   // The new rows as one block: the caller's own when they already are one
   // (add_many of an array), else gathered into a copy.
   const float* block = entries[fresh[0]].vector;
@@ -178,7 +183,9 @@ void Database::ApplyPuts(const std::vector<PutEntry>& entries) {
     ids_.Append(e.id);
     slot_meta_.push_back(e.metadata);
     meta_index_.Insert(first + static_cast<uint32_t>(j), e.metadata.get());
+    TextOnChange(first + static_cast<uint32_t>(j), nullptr, e.metadata.get());
   }
+  TextAfterMutation();
 }
 
 void Database::ApplyDeletes(const std::vector<uint32_t>& slots) {
@@ -188,8 +195,10 @@ void Database::ApplyDeletes(const std::vector<uint32_t>& slots) {
     ids_.Kill(s);
     index_->MarkDeleted(s);
     meta_index_.Erase(s, slot_meta_[s].get());
+    TextOnChange(s, slot_meta_[s].get(), nullptr);
     slot_meta_[s].reset();
   }
+  TextAfterMutation();
 }
 
 void Database::Add(PutEntry entry) {
@@ -299,15 +308,29 @@ std::shared_ptr<const MatchSet> Database::MatchingSlots(const Filter& filter,
   std::vector<uint32_t>& slots = set->slots;
   // From the metadata index when it answers exactly, else its candidates
   // (or every live slot) checked one by one.
+  // A $match on a text-indexed field narrows by its postings.
   std::optional<MetaIndex::Candidates> cands = meta_index_.Plan(filter);
+  if (std::optional<std::vector<uint32_t>> text = TextMatchCandidates(filter)) {
+    if (cands) {
+      std::vector<uint32_t> both;
+      std::set_intersection(cands->slots.begin(), cands->slots.end(), text->begin(), text->end(),
+                            std::back_inserter(both));
+      cands->slots = std::move(both);
+    } else {
+      cands.emplace();
+      cands->slots = std::move(*text);
+    }
+    cands->exact = false;
+  }
   if (cands && cands->exact) {
     slots = std::move(cands->slots);
   } else if (cands) {
     for (uint32_t s : cands->slots)
-      if (filter.Matches(slot_meta_[s].get())) slots.push_back(s);
+      if (filter.Matches(slot_meta_[s].get(), &match_languages_)) slots.push_back(s);
   } else {
     for (uint32_t s = 0; s < index_->size(); ++s)
-      if (!index_->IsDeleted(s) && filter.Matches(slot_meta_[s].get())) slots.push_back(s);
+      if (!index_->IsDeleted(s) && filter.Matches(slot_meta_[s].get(), &match_languages_))
+        slots.push_back(s);
   }
   slots.shrink_to_fit();
   // The bitmap only where PlanFilter may choose the graph walk.
@@ -451,6 +474,10 @@ size_t Database::Count(const Filter* filter) const {
   std::shared_lock lk(mu_);
   if (!filter || filter->matches_all()) return ids_.live();
   if (std::optional<size_t> n = meta_index_.Count(*filter)) return *n;
+  if (filter->has_match()) {
+    uint64_t uses = 0;
+    return MatchingSlots(*filter, &uses)->slots.size();
+  }
   size_t count = 0;
   if (std::optional<MetaIndex::Candidates> cands = meta_index_.Plan(*filter)) {
     for (uint32_t s : cands->slots) count += filter->Matches(slot_meta_[s].get());
@@ -490,7 +517,7 @@ std::string Database::Verify() const {
     if (index_->IsDeleted(s) ? found == s : found != s)
       return "id " + Quote(ids_.id(s)) + " maps to a wrong slot";
   }
-  return "";
+  return VerifyTextIndexes();
 }
 
 }  // namespace herondb

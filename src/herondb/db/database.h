@@ -38,6 +38,10 @@
 //   (docs/filters.md).
 // - Metadata is an immutable Value shared with callers (ValuePtr; null means
 //   "no metadata").
+// - Text search (database_text.cc, api-decisions D22, docs/text-search.md):
+//   text indexes over string metadata fields, kept in step by every
+//   mutation like the metadata index; their definitions are logged and
+//   saved, their postings rebuilt from the metadata at open.
 #pragma once
 
 #include <atomic>
@@ -60,6 +64,8 @@
 #include "herondb/meta/value.h"
 #include "herondb/storage/env.h"
 #include "herondb/storage/file_lock.h"
+#include "herondb/text/text_index.h"
+#include "herondb/text/text_index_def.h"
 
 namespace herondb {
 
@@ -96,6 +102,17 @@ struct PutEntry {
   const float* vector = nullptr;
   bool set_metadata = true;
   ValuePtr metadata;
+};
+
+// How HybridSearch fuses its two lists (docs/text-search.md).
+enum class Fusion : uint8_t { kRrf, kWeighted };
+
+struct HybridOptions {
+  std::optional<size_t> ef_search;   // the vector side's beam (as Search)
+  Fusion fusion = Fusion::kRrf;
+  double rrf_k = 60;                 // RRF: sum of 1 / (rrf_k + rank)
+  double alpha = 0.5;                // weighted: alpha * vector + (1 - alpha) * text
+  std::optional<size_t> candidates;  // per side; default max(2k, kDefaultHybridCandidates)
 };
 
 struct DatabaseStats {
@@ -225,6 +242,31 @@ class Database {
   // Validates one vector for this database; `what` names it in messages.
   void ValidateVector(const float* v, std::string_view what) const;
 
+  // ---- text search (database_text.cc) ----
+  static constexpr size_t kDefaultHybridCandidates = 50;
+  // Indexes def.field of every record (now and later); kAlreadyExists when
+  // the field has one, kInvalidArgument for a bad definition. Logged.
+  void CreateTextIndex(const text::TextIndexDef& def);
+  // kNotFound when the field has no text index. Logged.
+  void DropTextIndex(const std::string& field);
+  std::vector<text::TextIndexDef> TextIndexes() const;
+  // BM25 top k (distance = -score) of the records matching `filter` that
+  // hold at least one query term. `field` null: the only text index.
+  std::vector<SearchHit> SearchText(std::string_view query, size_t k, const std::string* field,
+                                    const Filter* filter) const;
+  std::vector<SearchHit> HybridSearch(const float* vector, std::string_view query, size_t k,
+                                      const std::string* field, const Filter* filter,
+                                      const HybridOptions& options) const;
+  std::vector<std::vector<SearchHit>> HybridSearchMany(const float* vectors,
+                                                       const std::vector<std::string>& queries,
+                                                       size_t k, const std::string* field,
+                                                       const Filter* filter,
+                                                       const HybridOptions& options) const;
+  // The exhaustive BM25 top k (tests compare Search's block-max WAND to it).
+  std::vector<SearchHit> SearchTextExhaustive(std::string_view query, size_t k,
+                                              const std::string* field,
+                                              const Filter* filter) const;
+
  private:
   struct Slot;
   // The live slots a filter selects (null filter or {}: all).
@@ -272,6 +314,31 @@ class Database {
   // state loaded wholesale, e.g. from a snapshot).
   void RebuildMetaIndex();
 
+  // Text indexes (database_text.cc).
+  struct TextIndexEntry {
+    text::TextIndexDef def;
+    std::vector<std::string> path;  // def.field split at its dots
+    std::unique_ptr<text::TextIndex> index;
+  };
+  std::unique_ptr<text::TextIndex> BuildTextIndex(const text::TextIndexDef& def,
+                                                  const std::vector<std::string>& path) const;
+  void InstallTextIndex(const text::TextIndexDef& def, std::unique_ptr<text::TextIndex> index);
+  void RemoveTextIndex(const std::string& field);
+  // Keep the text indexes in step with a slot's metadata change (null: none).
+  void TextOnChange(uint32_t slot, const Value* old_meta, const Value* new_meta);
+  void TextAfterMutation();
+  // Rebuilds every text index from slot_meta_ (after load or compaction).
+  void RebuildTextIndexes();
+  std::vector<text::TextIndexDef> TextDefsLocked() const;
+  const TextIndexEntry& ResolveTextIndex(const std::string* field) const;
+  std::string VerifyTextIndexes() const;
+  // Slots that may match a filter with $match, narrowed by text indexes
+  // (ascending), or nullopt when no text index applies.
+  std::optional<std::vector<uint32_t>> TextMatchCandidates(const Filter& filter) const;
+  void TextSearchLocked(const TextIndexEntry& e, const std::vector<std::string>& terms, size_t k,
+                        const FilterPlan& plan, std::vector<uint64_t>* allow_scratch,
+                        std::vector<text::TextHit>* out, bool exhaustive = false) const;
+
   std::string path_;
   uint32_t dim_ = 0;
   Metric metric_ = Metric::kCosine;
@@ -300,6 +367,8 @@ class Database {
   std::vector<ValuePtr> slot_meta_;   // per slot; null when none
   MetaIndex meta_index_;              // metadata of the live slots
   mutable FilterCache filter_cache_;  // matching sets of recent filters
+  std::vector<TextIndexEntry> text_;  // in creation order
+  MatchLanguages match_languages_;    // each text index's field and language
   mutable ThreadPool pool_;
 };
 

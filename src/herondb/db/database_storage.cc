@@ -34,6 +34,8 @@ struct DecodedRecord {
   PutOp op = PutOp::kAdd;
   std::vector<LoggedPut> puts;   // kPut
   std::vector<std::string> ids;  // kDelete
+  TextIndexOp text_op = TextIndexOp::kCreate;  // kTextIndex
+  text::TextIndexDef text_def;                 // kTextIndex
 };
 
 // Reads the log of `generation` record by record, decodes each and calls
@@ -63,6 +65,9 @@ uint64_t ForEachLogRecord(Env* env, const std::string& log_path, uint64_t genera
       } else if (type == static_cast<uint8_t>(LogRecordType::kDelete)) {
         rec.type = LogRecordType::kDelete;
         DecodeDeleteRecord(payload, &rec.ids);
+      } else if (type == static_cast<uint8_t>(LogRecordType::kTextIndex)) {
+        rec.type = LogRecordType::kTextIndex;
+        DecodeTextIndexRecord(payload, &rec.text_op, &rec.text_def);
       } else {
         Throw(ErrorCode::kCorruption, "unknown record type " + std::to_string(type));
       }
@@ -176,7 +181,8 @@ void Database::Create(const DatabaseOptions& options) {
   RemoveObsoleteFiles(env_, path_, 0);
   generation_ = 0;
   DbParams p{dim_, metric_, params_, quantize_};
-  SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_});
+  const std::vector<text::TextIndexDef> defs = TextDefsLocked();
+  SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_, &defs});
 }
 
 void Database::Load(uint64_t generation, const DatabaseOptions& options) {
@@ -220,6 +226,10 @@ void Database::Load(uint64_t generation, const DatabaseOptions& options) {
             snap + ": id '" + std::string(ids_.id(s)) + "' is live in two slots");
   }
   RebuildMetaIndex();
+  text_.clear();
+  match_languages_.clear();
+  for (const text::TextIndexDef& def : st.text_indexes)
+    InstallTextIndex(def, BuildTextIndex(def, text::SplitFieldPath(def.field)));
   generation_ = generation;
   const std::string log_path = JoinPath(path_, LogFileName(generation));
   uint64_t valid_end = 0;
@@ -247,6 +257,18 @@ void Database::Replay(const std::string& log_path, uint64_t generation, uint64_t
       }
       ValidatePuts(entries, rec.op == PutOp::kAdd, rec.op == PutOp::kUpdate);
       ApplyPuts(entries);
+    } else if (rec.type == LogRecordType::kTextIndex) {
+      const bool exists = std::any_of(text_.begin(), text_.end(), [&](const TextIndexEntry& e) {
+        return e.def.field == rec.text_def.field;
+      });
+      if (rec.text_op == TextIndexOp::kCreate) {
+        if (exists) Throw(ErrorCode::kCorruption, "creates text index '" + rec.text_def.field + "' twice");
+        InstallTextIndex(rec.text_def,
+                         BuildTextIndex(rec.text_def, text::SplitFieldPath(rec.text_def.field)));
+      } else {
+        if (!exists) Throw(ErrorCode::kCorruption, "drops unknown text index '" + rec.text_def.field + "'");
+        RemoveTextIndex(rec.text_def.field);
+      }
     } else {
       std::vector<uint32_t> slots;
       for (const std::string& id : rec.ids) {
@@ -332,7 +354,8 @@ void Database::Save() {
   CheckWritable();
   if (!dirty_) return;
   DbParams p{dim_, metric_, params_, quantize_};
-  SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_});
+  const std::vector<text::TextIndexDef> defs = TextDefsLocked();
+  SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_, &defs});
   RemapVectors();
 }
 
@@ -342,7 +365,8 @@ void Database::Compact() {
   if (index_->deleted_count() == 0) {
     if (!dirty_) return;
     DbParams p{dim_, metric_, params_, quantize_};
-    SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_});
+    const std::vector<text::TextIndexDef> defs = TextDefsLocked();
+  SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_, &defs});
     RemapVectors();
     return;
   }
@@ -364,11 +388,13 @@ void Database::Compact() {
   if (index_->quantized()) fresh->EnableQuantized();
   std::vector<float>().swap(rows);
   DbParams p{dim_, metric_, params_, quantize_};
-  SwitchGeneration({&p, fresh.get(), &ids, &metas});
+  const std::vector<text::TextIndexDef> defs = TextDefsLocked();
+  SwitchGeneration({&p, fresh.get(), &ids, &metas, &defs});
   index_ = std::move(fresh);
   ids_ = std::move(ids);
   slot_meta_ = std::move(metas);
   RebuildMetaIndex();
+  RebuildTextIndexes();
   RemapVectors();
 }
 

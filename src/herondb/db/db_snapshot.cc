@@ -32,7 +32,8 @@ constexpr uint32_t kParm = Tag("PARM"), kVecs = Tag("VECS"), kNorm = Tag("NORM")
                    kGrl0 = Tag("GRL0"), kGlvl = Tag("GLVL"), kGupo = Tag("GUPO"),
                    kGupp = Tag("GUPP"), kDels = Tag("DELS"), kIdof = Tag("IDOF"),
                    kIdby = Tag("IDBY"), kMtof = Tag("MTOF"), kMtby = Tag("MTBY"),
-                   kSqmn = Tag("SQMN"), kSqsc = Tag("SQSC"), kSqcd = Tag("SQCD");
+                   kSqmn = Tag("SQMN"), kSqsc = Tag("SQSC"), kSqcd = Tag("SQCD"),
+                   kTxdf = Tag("TXDF");
 constexpr uint32_t kLayoutVersion = 1;
 constexpr size_t kParmSize = 64;
 
@@ -147,6 +148,11 @@ uint64_t WriteDbSnapshot(Env* env, const std::string& path, uint64_t generation,
     if (const ValuePtr& m = (*state.metadata)[i]) EncodeValue(*m, buf);
     return std::string_view(*buf);
   });
+  if (state.text_indexes && !state.text_indexes->empty()) {
+    std::string defs;
+    text::EncodeTextIndexDefs(*state.text_indexes, &defs);
+    w.AddSection(kTxdf, defs.data(), defs.size());
+  }
   w.Finish();
   return w.bytes_written();
 }
@@ -307,6 +313,13 @@ LoadedDbState LoadDbSnapshot(const SnapshotReader& reader, VectorResidency resid
       L.Corrupt("metadata of slot " + std::to_string(i) + ": " + e.what());
     }
   });
+  if (auto defs = reader.Section(kTxdf)) {
+    try {
+      st.text_indexes = text::DecodeTextIndexDefs(std::string_view(defs->data(), defs->size()));
+    } catch (const Error& e) {
+      L.Corrupt(std::string("section TXDF: ") + e.what());
+    }
+  }
   return st;
 }
 

@@ -21,6 +21,9 @@
 //   SQMN, SQSC  dim float32 each: the SQ8 ranges (min, scale) per dimension
 //   SQCD  n x dim u8: the SQ8 codes (loaded or mapped at open); the three SQ8
 //         sections are written only while quantized search is on
+//   TXDF  the text index definitions (text/text_index_def.h list encoding);
+//         written only when there is at least one (their postings are
+//         rebuilt from the metadata at open)
 //
 // Contract: WriteDbSnapshot streams the state to a new file and fsyncs it
 // (SnapshotWriter::Finish). LoadDbSnapshot checks every section's size and
@@ -45,6 +48,7 @@
 #include "herondb/meta/value.h"
 #include "herondb/storage/env.h"
 #include "herondb/storage/snapshot_file.h"
+#include "herondb/text/text_index_def.h"
 
 namespace herondb {
 
@@ -61,6 +65,7 @@ struct DbStateView {
   const HnswIndex* index;
   const IdMap* ids;                       // per slot
   const std::vector<ValuePtr>* metadata;  // per slot
+  const std::vector<text::TextIndexDef>* text_indexes = nullptr;  // null: none
 };
 
 // How an opened snapshot's float32 vector block is held in memory.
@@ -86,6 +91,7 @@ struct LoadedDbState {
   std::unique_ptr<HnswIndex> index;
   IdMap ids;  // no slot live yet: the caller revives the live ones
   std::vector<ValuePtr> metadata;
+  std::vector<text::TextIndexDef> text_indexes;
   VectorResidency residency = VectorResidency::kMap;  // how the vectors are held
 };
 

@@ -147,4 +147,20 @@ void DecodeDeleteRecord(std::string_view payload, std::vector<std::string>* ids)
   if (!c.done()) c.Fail("trailing bytes");
 }
 
+void EncodeTextIndexRecord(TextIndexOp op, const text::TextIndexDef& def, std::string* out) {
+  out->clear();
+  out->push_back(static_cast<char>(op));
+  text::EncodeTextIndexDef(def, out);
+}
+
+void DecodeTextIndexRecord(std::string_view payload, TextIndexOp* op, text::TextIndexDef* def) {
+  Cursor c(payload);
+  const uint8_t raw = c.Byte();
+  if (raw != 1 && raw != 2) c.Fail("unknown text index operation " + std::to_string(raw));
+  *op = static_cast<TextIndexOp>(raw);
+  std::string_view rest = payload.substr(1);
+  *def = text::DecodeTextIndexDef(&rest);
+  if (!rest.empty()) Throw(ErrorCode::kCorruption, "log record: trailing bytes");
+}
+
 }  // namespace herondb

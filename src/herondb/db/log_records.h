@@ -16,6 +16,10 @@
 //               [varint n | n bytes of meta/value_codec.h]  when bit 2
 //   kDelete (log type 2):
 //     varint count | count x (varint id_length | id bytes)
+//   kTextIndex (log type 3): create or drop a text index
+//     u8 op               1 create, 2 drop
+//     definition          text/text_index_def.h (field, language, k1, b);
+//                         a drop names the field (the rest is ignored)
 //   Any other type, unknown flag bits, an op outside 1..3, or bytes left
 //   over is corruption.
 //
@@ -31,10 +35,12 @@
 #include <vector>
 
 #include "herondb/meta/value.h"
+#include "herondb/text/text_index_def.h"
 
 namespace herondb {
 
-enum class LogRecordType : uint8_t { kPut = 1, kDelete = 2 };
+enum class LogRecordType : uint8_t { kPut = 1, kDelete = 2, kTextIndex = 3 };
+enum class TextIndexOp : uint8_t { kCreate = 1, kDrop = 2 };
 enum class PutOp : uint8_t { kAdd = 1, kUpsert = 2, kUpdate = 3 };
 
 // One put as it travels through the log; `vector` is empty when the entry
@@ -60,5 +66,8 @@ void EncodeDeleteRecord(const std::vector<std::string_view>& ids, std::string* o
 void DecodePutRecord(std::string_view payload, uint32_t dim, PutOp* op,
                      std::vector<LoggedPut>* entries);
 void DecodeDeleteRecord(std::string_view payload, std::vector<std::string>* ids);
+
+void EncodeTextIndexRecord(TextIndexOp op, const text::TextIndexDef& def, std::string* out);
+void DecodeTextIndexRecord(std::string_view payload, TextIndexOp* op, text::TextIndexDef* def);
 
 }  // namespace herondb

@@ -43,7 +43,7 @@ bool HasOperatorKey(const Value& v) {
 
 bool IsFieldOperator(std::string_view k) {
   return k == "$eq" || k == "$ne" || k == "$in" || k == "$nin" || k == "$gt" || k == "$gte" ||
-         k == "$lt" || k == "$lte" || k == "$exists";
+         k == "$lt" || k == "$lte" || k == "$exists" || k == "$match";
 }
 
 void CheckDepth(int depth) {
@@ -161,6 +161,19 @@ FilterNode ParseOps(const FieldPath& path, const Value& ops, int depth) {
     } else if (op == "$exists") {
       if (!x.is_bool()) Bad(on + " needs true or false, got " + KindName(x));
       parts.push_back(Leaf(path, FilterOp::kExists, x));
+    } else if (op == "$match") {
+      if (!x.is_string()) Bad(on + " needs a string of words, got " + KindName(x));
+      if (x.as_string().find_first_not_of(" \t\n\r\f\v") == std::string::npos)
+        Bad(on + " needs a non-empty query");
+      FilterNode n = Leaf(path, FilterOp::kMatch, x);
+      for (text::Language lang : {text::Language::kNone, text::Language::kEnglish}) {
+        std::vector<std::string> all;
+        text::Analyze(x.as_string(), lang, &all);
+        std::vector<std::string>& terms = n.match_terms[static_cast<int>(lang)];
+        for (std::string& t : all)
+          if (std::find(terms.begin(), terms.end(), t) == terms.end()) terms.push_back(std::move(t));
+      }
+      parts.push_back(std::move(n));
     } else if (op == "$not") {
       parts.push_back(Negate(ParseNestedOps(path, op, x, depth + 1)));
     } else if (op == "$and" || op == "$or") {
@@ -213,7 +226,24 @@ FilterNode ParseObject(const Value& obj, int depth) {
   return Combine(FilterNode::Type::kAnd, std::move(parts));
 }
 
-bool EvalLeaf(const FilterNode& n, const Value* meta) {
+// $match: every query term among the field's analyzed terms.
+bool EvalMatch(const FilterNode& n, const Value* v, const MatchLanguages* langs) {
+  if (v == nullptr || !v->is_string()) return false;
+  text::Language lang = text::Language::kEnglish;
+  if (langs)
+    for (const auto& [field, l] : *langs)
+      if (field == n.path.dotted) lang = l;
+  const std::vector<std::string>& want = n.match_terms[static_cast<int>(lang)];
+  if (want.empty()) return true;
+  thread_local std::vector<std::string> have;
+  have.clear();
+  text::Analyze(v->as_string(), lang, &have);
+  for (const std::string& w : want)
+    if (std::find(have.begin(), have.end(), w) == have.end()) return false;
+  return true;
+}
+
+bool EvalLeaf(const FilterNode& n, const Value* meta, const MatchLanguages* langs) {
   const Value* v = ResolvePath(meta, n.path.parts);
   switch (n.op) {
     case FilterOp::kEq:
@@ -234,26 +264,35 @@ bool EvalLeaf(const FilterNode& n, const Value* meta) {
       return v != nullptr && v->is_number() && CompareNumbers(*v, n.operand) <= 0;
     case FilterOp::kExists:
       return (v != nullptr) == n.operand.as_bool();
+    case FilterOp::kMatch:
+      return EvalMatch(n, v, langs);
   }
   return false;
 }
 
-bool Eval(const FilterNode& n, const Value* meta) {
+bool HasMatch(const FilterNode& n) {
+  if (n.type == FilterNode::Type::kLeaf) return n.op == FilterOp::kMatch;
+  for (const FilterNode& c : n.children)
+    if (HasMatch(c)) return true;
+  return false;
+}
+
+bool Eval(const FilterNode& n, const Value* meta, const MatchLanguages* langs) {
   switch (n.type) {
     case FilterNode::Type::kTrue:
       return true;
     case FilterNode::Type::kAnd:
       for (const FilterNode& c : n.children)
-        if (!Eval(c, meta)) return false;
+        if (!Eval(c, meta, langs)) return false;
       return true;
     case FilterNode::Type::kOr:
       for (const FilterNode& c : n.children)
-        if (Eval(c, meta)) return true;
+        if (Eval(c, meta, langs)) return true;
       return false;
     case FilterNode::Type::kNot:
-      return !Eval(n.children[0], meta);
+      return !Eval(n.children[0], meta, langs);
     case FilterNode::Type::kLeaf:
-      return EvalLeaf(n, meta);
+      return EvalLeaf(n, meta, langs);
   }
   return false;
 }
@@ -329,6 +368,7 @@ bool InSet::Contains(const Value& v) const {
 Filter Filter::Parse(const Value& where) {
   Filter f;
   f.root_ = ParseObject(where, 0);
+  f.has_match_ = HasMatch(f.root_);
   try {
     EncodeValue(where, &f.cache_key_);
   } catch (const Error&) {
@@ -337,6 +377,8 @@ Filter Filter::Parse(const Value& where) {
   return f;
 }
 
-bool Filter::Matches(const Value* metadata) const { return Eval(root_, metadata); }
+bool Filter::Matches(const Value* metadata, const MatchLanguages* languages) const {
+  return Eval(root_, metadata, languages);
+}
 
 }  // namespace herondb

@@ -8,7 +8,7 @@
 //   {"f1": ..., "f2": ..., "$and": ...}  several top-level keys are ANDed
 //   {"$and": [F, ...]}, {"$or": [F, ...]}  non-empty lists of filters
 //   {"$not": F}                          F is a filter object
-// Field operators: $eq $ne $in $nin $gt $gte $lt $lte $exists, and, applying
+// Field operators: $eq $ne $in $nin $gt $gte $lt $lte $exists $match, and, applying
 // to the same field, $not: {ops}, $and: [{ops}, ...], $or: [{ops}, ...].
 // A field value that is an object with no "$" key is a plain value ({"f":
 // {"a": 1}} is equality with {"a": 1}; {"f": {}} is equality with {}); an
@@ -38,12 +38,18 @@
 //    non-empty array of objects.
 //  - $not is the logical complement of its filter, so a record without the
 //    field matches {"f": {"$not": {"$gt": 5}}}.
+//  - $match takes a string query with at least one non-space character: the
+//    field must be a string that holds every term of the query after text
+//    analysis (text/analyzer.h), in any order (api-decisions D22). The
+//    analysis language is the field's text index's (MatchLanguages below)
+//    and English where the field has none. A query with no terms left after
+//    analysis (only stop words) matches every string value.
 // Errors: Filter::Parse throws Error(kInvalidArgument) for an unknown
 // operator, an operator with the wrong operand type, an operator other than
 // $and/$or/$not at top level, a non-object filter, or nesting deeper than
 // kMaxValueDepth; the message names the operator and field.
 //
-// Matches never allocates and never throws. A Filter is immutable after Parse
+// Matches never throws, and allocates only to analyze a field for $match. A Filter is immutable after Parse
 // and may be shared by concurrent searches.
 #pragma once
 
@@ -54,10 +60,15 @@
 
 #include "herondb/meta/numeric.h"
 #include "herondb/meta/value.h"
+#include "herondb/text/analyzer.h"
 
 namespace herondb {
 
-enum class FilterOp : uint8_t { kEq, kNe, kIn, kNin, kGt, kGte, kLt, kLte, kExists };
+enum class FilterOp : uint8_t { kEq, kNe, kIn, kNin, kGt, kGte, kLt, kLte, kExists, kMatch };
+
+// The analysis language $match uses for a field (by its dotted path as
+// written); fields not listed use English.
+using MatchLanguages = std::vector<std::pair<std::string, text::Language>>;
 
 // A field path split at its dots, plus `key`, an unambiguous encoding of the
 // parts that the metadata indexes use to name the field (see EncodePathPart).
@@ -99,6 +110,9 @@ struct FilterNode {
   FieldPath path;
   Value operand;  // $eq/$ne: the value; ranges: a number; $exists: a bool
   InSet in;       // $in/$nin
+  // $match: the query's distinct terms under each language (index: the
+  // Language value), in query order.
+  std::vector<std::string> match_terms[2];
 };
 
 class Filter {
@@ -109,8 +123,11 @@ class Filter {
   // Compiles a where_filter. Throws Error(kInvalidArgument) if malformed.
   static Filter Parse(const Value& where);
 
-  // Whether a record with this metadata (nullptr: none) matches.
-  bool Matches(const Value* metadata) const;
+  // Whether a record with this metadata (nullptr: none) matches; $match
+  // analyzes with `languages` (null: English everywhere).
+  bool Matches(const Value* metadata, const MatchLanguages* languages = nullptr) const;
+  // True when the filter holds a $match anywhere.
+  bool has_match() const { return has_match_; }
 
   // True for {} (no condition).
   bool matches_all() const { return root_.type == FilterNode::Type::kTrue; }
@@ -127,6 +144,7 @@ class Filter {
  private:
   FilterNode root_;
   std::string cache_key_;
+  bool has_match_ = false;
 };
 
 }  // namespace herondb

@@ -269,6 +269,12 @@ MetaIndex::LeafSets MetaIndex::LeafAsSets(const FilterNode& leaf) const {
       ls.negate = !leaf.operand.as_bool();
       if (f) ls.sets.push_back(&f->present);
       break;
+    case FilterOp::kMatch:
+      // The records holding the field: a superset (the words are checked
+      // by Filter::Matches, or narrowed by a text index in the Database).
+      ls.exact = false;
+      if (f) ls.sets.push_back(&f->present);
+      break;
   }
   return ls;
 }
