@@ -12,7 +12,8 @@ docs/scale-out.md for object-store copies):
 - :class:`HeronDBSearcher`: a callable class for ``map_batches`` that
   searches a dataset of query vectors (each actor opens the shards read-only);
 - :class:`HeronDBService`: one read-only Ray actor per shard (or several
-  replicas), with ``search`` / ``search_many`` fanned out and merged.
+  replicas), with ``search`` / ``search_many`` / ``search_text`` /
+  ``hybrid_search`` fanned out and merged.
 
 How the datasink builds (and why a failure never leaves a manifest pointing
 at a half-built shard):
@@ -44,7 +45,7 @@ import os
 import shutil
 import threading
 import uuid
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, cast
 
 import numpy as np
 
@@ -54,7 +55,7 @@ from ray.data.block import Block, BlockAccessor, BlockMetadata
 
 from . import _core
 from .database import Database
-from .sharded import ShardedDatabase
+from .sharded import ShardedDatabase, fuse_hybrid, hybrid_plan
 from ._shard_format import (
     MANIFEST_NAME,
     MAX_SHARDS,
@@ -587,6 +588,18 @@ class _ShardActor:
     def count(self, where_filter: Any) -> int:
         return self.db.count(where_filter)
 
+    def search_text(self, *args: Any) -> List[Any]:
+        return list(cast(Any, self.db).search_text(*args))
+
+    def hybrid_parts(
+        self, vector: Any, query: str, cand: int, ef: int, field: Any, where_filter: Any
+    ) -> Tuple[List[Any], List[Any]]:
+        """The shard's two candidate lists of a hybrid search (fused by the caller)."""
+        return (
+            self.db.search(vector, cand, ef, where_filter),
+            list(cast(Any, self.db).search_text(query, cand, field, where_filter)),
+        )
+
     def close(self) -> None:
         self.db.close()
 
@@ -689,6 +702,40 @@ class HeronDBService:
         refs = [a.search_many.remote(vectors, k, ef_search, where_filter, max_distance) for a in self._pick()]
         parts = ray.get(refs)
         return [merge_top_k(per_query, k) for per_query in zip(*parts)]
+
+    def search_text(
+        self,
+        query: str,
+        k: int = 10,
+        field: Optional[str] = None,
+        where_filter: Optional[Dict[str, Any]] = None,
+    ) -> List[Any]:
+        """BM25 search on every shard, merged (see :meth:`ShardedDatabase.search_text`)."""
+        self._check_k(k)
+        refs = [a.search_text.remote(query, k, field, where_filter) for a in self._pick()]
+        return merge_top_k(ray.get(refs), k)
+
+    def hybrid_search(
+        self,
+        vector: Any,
+        query: str,
+        k: int = 10,
+        field: Optional[str] = None,
+        where_filter: Optional[Dict[str, Any]] = None,
+        ef_search: Optional[int] = None,
+        fusion: str = "rrf",
+        rrf_k: float = 60,
+        alpha: float = 0.5,
+        candidates: Optional[int] = None,
+    ) -> List[Any]:
+        """Hybrid search fused over every shard (see :meth:`ShardedDatabase.hybrid_search`)."""
+        cand, ef = hybrid_plan(query, k, field, where_filter, ef_search, fusion, rrf_k, alpha,
+                               candidates)
+        refs = [a.hybrid_parts.remote(vector, query, cand, ef, field, where_filter) for a in self._pick()]
+        parts = ray.get(refs)
+        vec = merge_top_k([p[0] for p in parts], cand)
+        txt = merge_top_k([p[1] for p in parts], cand)
+        return fuse_hybrid(vec, txt, k, fusion, rrf_k, alpha)
 
     def count(self, where_filter: Optional[Dict[str, Any]] = None) -> int:
         """Live records matching the filter, over every shard."""

@@ -56,7 +56,9 @@ from typing import (
     Optional,
     Sequence,
     Type,
+    Tuple,
     TypeVar,
+    cast,
 )
 
 import numpy as np
@@ -82,8 +84,13 @@ from ._shard_format import (
     shard_for_id,
     write_manifest,
 )
+from ._text_search import _hybrid_args
 from .database import Database
 from .errors import CorruptionError
+
+# Database's default number of candidates per side of a hybrid search
+# (max(2k, this)); kept in step with the core's kDefaultHybridCandidates.
+_HYBRID_CANDIDATES = 50
 
 T = TypeVar("T")
 
@@ -170,6 +177,74 @@ def _as_matrix(vectors: Any, n: int, dim: int, metric: str, ids: Sequence[str]) 
             bad = int(np.flatnonzero(zero)[0])
             raise ValueError(f"vector of id {ids[bad]!r} is all zeros (no direction under cosine)")
     return out
+
+
+# ---------------------------------------------------------------- hybrid fusion
+
+
+def hybrid_plan(
+    query: Any,
+    k: Any,
+    field: Any,
+    where_filter: Any,
+    ef_search: Any,
+    fusion: Any,
+    rrf_k: Any,
+    alpha: Any,
+    candidates: Any,
+) -> Tuple[int, int]:
+    """Check hybrid_search's arguments as Database does; return (candidates, ef) per side.
+
+    A database takes ``candidates`` (default ``max(2k, 50)``, at least ``k``)
+    from each side, the vector side searched with ``ef = max(candidates,
+    ef_search or DEFAULT_EF_SEARCH)``.
+    """
+    if not isinstance(query, str):
+        raise TypeError(f"query must be a str, got {type(query).__name__}")
+    if not query.strip():
+        raise ValueError("query must be a non-empty string")
+    _hybrid_args(k, field, where_filter, ef_search, fusion, rrf_k, alpha, candidates)
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    if candidates is not None and candidates < 1:
+        raise ValueError("candidates must be >= 1")
+    if ef_search is not None and ef_search < 1:
+        raise ValueError(f"ef_search must be >= 1, got {ef_search}")
+    cand = max(k, candidates if candidates is not None else max(2 * k, _HYBRID_CANDIDATES))
+    ef = max(cand, ef_search if ef_search is not None else int(_core.DEFAULT_EF_SEARCH))
+    return cand, ef
+
+
+def fuse_hybrid(
+    vec: Sequence[Any], txt: Sequence[Any], k: int, fusion: str, rrf_k: float, alpha: float
+) -> List[SearchResult]:
+    """Fuse a vector list and a text list (both best first) as Database.hybrid_search does.
+
+    ``"rrf"``: a record scores ``sum(1 / (rrf_k + rank))`` over the lists it
+    is in (rank from 1). ``"weighted"``: each list's scores (the negated
+    distances) are min-max normalized to [0, 1] (all equal: 1) and weighted
+    ``alpha`` (vector) and ``1 - alpha`` (text). Best first, ties by the
+    smaller id; ``distance`` is the negated fused score, as float32.
+    """
+    score: Dict[str, float] = {}
+    meta: Dict[str, Any] = {}
+    if fusion == "rrf":
+        for hits in (vec, txt):
+            for rank, r in enumerate(hits, 1):
+                score[r.id] = score.get(r.id, 0.0) + 1.0 / (float(rrf_k) + float(rank))
+                meta.setdefault(r.id, r.metadata)
+    else:
+        for hits, weight in ((vec, float(alpha)), (txt, 1.0 - float(alpha))):
+            if not hits:
+                continue
+            hi = -hits[0].distance
+            lo = -hits[-1].distance
+            for r in hits:
+                s = -r.distance
+                score[r.id] = score.get(r.id, 0.0) + weight * ((s - lo) / (hi - lo) if hi > lo else 1.0)
+                meta.setdefault(r.id, r.metadata)
+    ranked = sorted(score.items(), key=lambda item: (-item[1], item[0]))[:k]
+    return [SearchResult(i, -float(np.float32(v)), meta[i]) for i, v in ranked]
 
 
 # ------------------------------------------------------------------ the class
@@ -687,6 +762,139 @@ class ShardedDatabase:
             "shards": per,
         }
 
+    # ------------------------------------------------------- text and hybrid
+
+    def create_text_index(
+        self, field: str, language: str = "english", k1: float = 1.2, b: float = 0.75
+    ) -> None:
+        """Create the text index on ``field`` in every shard (see Database.create_text_index).
+
+        The first shard checks the arguments (a bad call changes nothing);
+        the others follow in parallel. Each shard logs its definition.
+        """
+        self._check_open()
+        first: Any = self._shards[0]
+        first.create_text_index(field, language, k1, b)
+        if len(self._shards) > 1:
+            self._fan_out(
+                lambda i, db: cast(Any, db).create_text_index(field, language, k1, b),
+                range(1, len(self._shards)),
+            )
+
+    def drop_text_index(self, field: str) -> None:
+        """Drop the text index on ``field`` in every shard (ValueError when there is none)."""
+        self._check_open()
+        first: Any = self._shards[0]
+        first.drop_text_index(field)
+        if len(self._shards) > 1:
+            self._fan_out(
+                lambda i, db: cast(Any, db).drop_text_index(field), range(1, len(self._shards))
+            )
+
+    @property
+    def text_indexes(self) -> List[str]:
+        """The fields that have a text index (those of the first shard; all shards agree)."""
+        self._check_open()
+        return list(cast(Any, self._shards[0]).text_indexes)
+
+    def search_text(
+        self,
+        query: str,
+        k: int = 10,
+        field: Optional[str] = None,
+        where_filter: Optional[Filter] = None,
+    ) -> List[SearchResult]:
+        """BM25 text search on every shard, merged by score (best first).
+
+        Each shard scores with its own corpus statistics (document count,
+        document frequencies, average length), so the merge is an
+        approximation of one database's BM25 ranking whenever the shards'
+        statistics differ: see docs/scale-out.md. With one shard it is exact.
+        """
+        self._check_open()
+        if len(self._shards) == 1:
+            return list(cast(Any, self._shards[0]).search_text(query, k, field, where_filter))
+        parts = self._fan_out(
+            lambda i, db: cast(Any, db).search_text(query, k, field, where_filter)
+        )
+        return merge_top_k(parts, k)
+
+    def hybrid_search(
+        self,
+        vector: Vector,
+        query: str,
+        k: int = 10,
+        field: Optional[str] = None,
+        where_filter: Optional[Filter] = None,
+        ef_search: Optional[int] = None,
+        fusion: str = "rrf",
+        rrf_k: float = 60,
+        alpha: float = 0.5,
+        candidates: Optional[int] = None,
+    ) -> List[SearchResult]:
+        """Vector and text search fused into one ranking over all shards.
+
+        As Database.hybrid_search, with the fusion done here on global lists:
+        the vector side is the exact merge of every shard's top
+        ``candidates`` (the same candidates and ``ef`` a database uses), the
+        text side the merge of every shard's BM25 top ``candidates`` (see
+        :meth:`search_text` for how exact that is). With one shard the
+        result equals Database.hybrid_search.
+        """
+        cand, ef = hybrid_plan(query, k, field, where_filter, ef_search, fusion, rrf_k, alpha,
+                               candidates)
+        self._check_open()
+        parts = self._fan_out(
+            lambda i, db: (
+                db.search(vector, cand, ef, where_filter),
+                cast(Any, db).search_text(query, cand, field, where_filter),
+            )
+        )
+        vec = merge_top_k([p[0] for p in parts], cand)
+        txt = merge_top_k([p[1] for p in parts], cand)
+        return fuse_hybrid(vec, txt, k, fusion, rrf_k, alpha)
+
+    def hybrid_search_many(
+        self,
+        vectors: Matrix,
+        queries: Sequence[str],
+        k: int = 10,
+        field: Optional[str] = None,
+        where_filter: Optional[Filter] = None,
+        ef_search: Optional[int] = None,
+        fusion: str = "rrf",
+        rrf_k: float = 60,
+        alpha: float = 0.5,
+        candidates: Optional[int] = None,
+    ) -> List[List[SearchResult]]:
+        """:meth:`hybrid_search` for pairs of (vector, query)."""
+        if isinstance(queries, str) or not isinstance(queries, (list, tuple)):
+            raise TypeError(f"queries must be a list of str, got {type(queries).__name__}")
+        for n, q in enumerate(queries):
+            if not isinstance(q, str):
+                raise TypeError(f"queries[{n}] must be a str, got {type(q).__name__}")
+        cand, ef = hybrid_plan(queries[0] if queries else "x", k, field, where_filter, ef_search,
+                               fusion, rrf_k, alpha, candidates)
+        self._check_open()
+        matrix = np.asarray(vectors, dtype=np.float32) if isinstance(vectors, list) else vectors
+        if len(matrix) != len(queries):
+            raise ValueError(f"got {len(matrix)} query vectors but {len(queries)} queries")
+        if not queries:
+            return []
+
+        def one_shard(i: int, db: Database) -> Tuple[List[List[SearchResult]], List[List[SearchResult]]]:
+            vec = db.search_many(matrix, cand, ef, where_filter)
+            txt = [cast(Any, db).search_text(q, cand, field, where_filter) for q in queries]
+            return vec, txt
+
+        parts = self._fan_out(one_shard)
+        out = []
+        for n in range(len(queries)):
+            vec = merge_top_k([p[0][n] for p in parts], cand)
+            txt = merge_top_k([p[1][n] for p in parts], cand)
+            out.append(fuse_hybrid(vec, txt, k, fusion, rrf_k, alpha))
+        return out
+
     # ------------------------------------------------------------ maintenance
 
     def save(self) -> None:
@@ -751,6 +959,8 @@ __all__ = [
     "shard_for_id",
     "shard_dir_name",
     "merge_top_k",
+    "fuse_hybrid",
+    "hybrid_plan",
     "describe_path",
     "read_manifest",
     "write_manifest",

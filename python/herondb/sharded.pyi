@@ -6,8 +6,25 @@ from ._typing import Filter, Matrix, Metadata, Metadatas, PathLike, Record, Vect
 from types import TracebackType
 from typing import Any, Sequence, TypeVar
 
-__all__ = ['ShardedDatabase', 'shard_for_id', 'shard_dir_name', 'merge_top_k', 'describe_path', 'read_manifest', 'write_manifest', 'destroy', 'MANIFEST_NAME', 'ROUTING_NAME', 'ROUTING_VERSION']
+__all__ = ['ShardedDatabase', 'shard_for_id', 'shard_dir_name', 'merge_top_k', 'fuse_hybrid', 'hybrid_plan', 'describe_path', 'read_manifest', 'write_manifest', 'destroy', 'MANIFEST_NAME', 'ROUTING_NAME', 'ROUTING_VERSION']
 
+
+def hybrid_plan(query: Any, k: Any, field: Any, where_filter: Any, ef_search: Any, fusion: Any, rrf_k: Any, alpha: Any, candidates: Any) -> tuple[int, int]:
+    """Check hybrid_search's arguments as Database does; return (candidates, ef) per side.
+
+    A database takes ``candidates`` (default ``max(2k, 50)``, at least ``k``)
+    from each side, the vector side searched with ``ef = max(candidates,
+    ef_search or DEFAULT_EF_SEARCH)``.
+    """
+def fuse_hybrid(vec: Sequence[Any], txt: Sequence[Any], k: int, fusion: str, rrf_k: float, alpha: float) -> list[SearchResult]:
+    '''Fuse a vector list and a text list (both best first) as Database.hybrid_search does.
+
+    ``"rrf"``: a record scores ``sum(1 / (rrf_k + rank))`` over the lists it
+    is in (rank from 1). ``"weighted"``: each list\'s scores (the negated
+    distances) are min-max normalized to [0, 1] (all equal: 1) and weighted
+    ``alpha`` (vector) and ``1 - alpha`` (text). Best first, ties by the
+    smaller id; ``distance`` is the negated fused score, as float32.
+    '''
 
 class ShardedDatabase:
     """A vector database split over N ordinary herondb databases by a hash of the id.
@@ -104,6 +121,37 @@ class ShardedDatabase:
         """All live ids, shard by shard."""
     def stats(self) -> dict[str, Any]:
         '''Totals over the shards plus every shard\'s own ``stats()`` under ``"shards"``.'''
+    def create_text_index(self, field: str, language: str = 'english', k1: float = 1.2, b: float = 0.75) -> None:
+        """Create the text index on ``field`` in every shard (see Database.create_text_index).
+
+        The first shard checks the arguments (a bad call changes nothing);
+        the others follow in parallel. Each shard logs its definition.
+        """
+    def drop_text_index(self, field: str) -> None:
+        """Drop the text index on ``field`` in every shard (ValueError when there is none)."""
+    @property
+    def text_indexes(self) -> list[str]:
+        """The fields that have a text index (those of the first shard; all shards agree)."""
+    def search_text(self, query: str, k: int = 10, field: str | None = None, where_filter: Filter | None = None) -> list[SearchResult]:
+        """BM25 text search on every shard, merged by score (best first).
+
+        Each shard scores with its own corpus statistics (document count,
+        document frequencies, average length), so the merge is an
+        approximation of one database's BM25 ranking whenever the shards'
+        statistics differ: see docs/scale-out.md. With one shard it is exact.
+        """
+    def hybrid_search(self, vector: Vector, query: str, k: int = 10, field: str | None = None, where_filter: Filter | None = None, ef_search: int | None = None, fusion: str = 'rrf', rrf_k: float = 60, alpha: float = 0.5, candidates: int | None = None) -> list[SearchResult]:
+        """Vector and text search fused into one ranking over all shards.
+
+        As Database.hybrid_search, with the fusion done here on global lists:
+        the vector side is the exact merge of every shard's top
+        ``candidates`` (the same candidates and ``ef`` a database uses), the
+        text side the merge of every shard's BM25 top ``candidates`` (see
+        :meth:`search_text` for how exact that is). With one shard the
+        result equals Database.hybrid_search.
+        """
+    def hybrid_search_many(self, vectors: Matrix, queries: Sequence[str], k: int = 10, field: str | None = None, where_filter: Filter | None = None, ef_search: int | None = None, fusion: str = 'rrf', rrf_k: float = 60, alpha: float = 0.5, candidates: int | None = None) -> list[list[SearchResult]]:
+        """:meth:`hybrid_search` for pairs of (vector, query)."""
     def save(self) -> None:
         """Save every shard (each atomically, see Database.save), then rewrite the manifest."""
     def compact(self) -> None:

@@ -55,7 +55,8 @@ def data():
     rng = np.random.default_rng(42)
     ids = [f"doc-{i}" for i in range(N)]
     vecs = rng.normal(size=(N, DIM)).astype(np.float32)
-    titles = [f"title {i % 7}" for i in range(N)]
+    words = "gzip zlib stream socket thread vector index parse token archive".split()
+    titles = [f"title {i % 7} " + " ".join(rng.choice(words, size=1 + i % 4)) for i in range(N)]
     nums = [int(i) for i in range(N)]
     metas = [{"title": t, "n": n} for t, n in zip(titles, nums)]
     return ids, vecs, metas
@@ -82,8 +83,11 @@ def built(cluster, data, tmp_path_factory):
     path = root / "sink"
     _dataset(data).write_datasink(_sink(path))
     ids, vecs, metas = data
+    with ShardedDatabase(path) as db:
+        db.create_text_index("title")
     ref = ShardedDatabase(root / "ref", dim=DIM, num_shards=SHARDS)
     ref.add_many(ids, vecs, metas)
+    ref.create_text_index("title")
     single = Database(root / "single", dim=DIM)
     single.add_many(ids, vecs, metas)
     yield path, ref, single
@@ -118,7 +122,7 @@ def test_datasink_builds_the_same_records_as_add_many(built, data):
 def test_sharded_exact_search_equals_one_unsharded_database(built, queries):
     path, ref, single = built
     db = ShardedDatabase(path, read_only=True)
-    for flt in (None, {"title": "title 3"}, {"n": {"$lt": 100}}):
+    for flt in (None, {"title": {"$match": "socket"}}, {"n": {"$lt": 100}}):
         want = single.search_many(queries, k=10, where_filter=flt)
         assert db.search_many(queries, k=10, where_filter=flt) == want
         assert ref.search_many(queries, k=10, where_filter=flt) == want
@@ -170,11 +174,15 @@ def test_serving_handle_merges_like_sharded_database(built, queries):
     svc = HeronDBService(path, replicas_per_shard=2, actor_options={"num_cpus": 0})
     try:
         assert svc.search(queries[0], k=7) == ref.search(queries[0], k=7)
-        assert svc.search(queries[1], k=3, where_filter={"title": "title 1"}) == ref.search(
-            queries[1], k=3, where_filter={"title": "title 1"})
+        flt = {"title": {"$match": "title 1"}}
+        assert svc.search(queries[1], k=3, where_filter=flt) == ref.search(queries[1], k=3, where_filter=flt)
         assert svc.search_many(queries, k=10) == ref.search_many(queries, k=10)
         assert svc.search_many(queries.tolist(), k=2) == ref.search_many(queries, k=2)
-        assert svc.count({"title": "title 2"}) == ref.count({"title": "title 2"})
+        assert svc.count({"title": {"$match": "gzip"}}) == ref.count({"title": {"$match": "gzip"}})
+        assert svc.search_text("gzip socket", k=8) == ref.search_text("gzip socket", k=8)
+        for fusion in ("rrf", "weighted"):
+            assert svc.hybrid_search(queries[2], "thread token", k=6, fusion=fusion) == \
+                ref.hybrid_search(queries[2], "thread token", k=6, fusion=fusion)
         with pytest.raises(ValueError, match="k must be"):
             svc.search(queries[0], k=0)
         with pytest.raises(ValueError, match="dimension"):

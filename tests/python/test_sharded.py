@@ -597,3 +597,150 @@ def test_sigkill_at_a_random_moment_during_cross_shard_batches(tmp_path, trial):
             if b <= acked:
                 assert n == len(part), f"acknowledged batch {b} lost in shard {s}"
     db.close()
+
+
+# ---------------------------------------------------------- text and hybrid
+
+WORDS = "gzip zlib stream compress archive socket thread vector index search parse token".split()
+
+
+def _text_corpus(n=450, dim=8, seed=21):
+    rng = np.random.default_rng(seed)
+    ids = [f"t{i}" for i in range(n)]
+    vecs = rng.normal(size=(n, dim)).astype(np.float32)
+    metas = []
+    for i in range(n):
+        words = rng.choice(WORDS, size=int(rng.integers(1, 12)))
+        meta = {"text": " ".join(words), "i": i}
+        if i % 17 == 0:
+            meta = {"i": i}  # no text field: not in the text index
+        metas.append(meta)
+    return ids, vecs, metas
+
+
+@pytest.fixture
+def text_dbs(tmp_path):
+    ids, vecs, metas = _text_corpus()
+    single = Database(tmp_path / "single", dim=8)
+    single.add_many(ids, vecs, metas)
+    single.create_text_index("text")
+    one = ShardedDatabase(tmp_path / "one", dim=8, num_shards=1)
+    one.add_many(ids, vecs, metas)
+    one.create_text_index("text")
+    many = ShardedDatabase(tmp_path / "many", dim=8, num_shards=3)
+    many.add_many(ids, vecs, metas)
+    many.create_text_index("text")
+    yield single, one, many, vecs
+    for db in (single, one, many):
+        db.close()
+
+
+def test_text_indexes_are_created_and_dropped_on_every_shard(tmp_path):
+    path = tmp_path / "s"
+    db = ShardedDatabase(path, dim=4, num_shards=3)
+    db.add_many(["a", "b", "c", "d"], np.ones((4, 4)), [{"t": "gzip stream"}] * 4)
+    with pytest.raises(ValueError):
+        db.create_text_index("t", language="klingon")
+    assert db.text_indexes == [] and all(
+        Database(p, read_only=True).text_indexes == [] for p in db.shard_paths)
+    db.create_text_index("t")
+    with pytest.raises(ValueError):
+        db.create_text_index("t")
+    db.close()
+    db = ShardedDatabase(path)  # definitions persist in every shard
+    assert db.text_indexes == ["t"]
+    assert all(Database(p, read_only=True).text_indexes == ["t"] for p in db.shard_paths)
+    assert len(db.search_text("gzip", k=10)) == 4
+    db.drop_text_index("t")
+    with pytest.raises(ValueError):
+        db.drop_text_index("t")
+    assert db.text_indexes == []
+    db.close()
+
+
+def test_one_shard_text_and_hybrid_search_equal_one_database(text_dbs):
+    single, one, _, vecs = text_dbs
+    rng = np.random.default_rng(3)
+    for query in ("gzip stream", "socket", "token parse vector"):
+        for flt in (None, {"i": {"$lt": 200}}):
+            assert one.search_text(query, k=7, where_filter=flt) == single.search_text(
+                query, k=7, where_filter=flt)
+            q = rng.normal(size=8).astype(np.float32)
+            for kw in ({}, {"fusion": "weighted", "alpha": 0.3}, {"rrf_k": 5, "candidates": 20},
+                       {"ef_search": 100, "k": 3}):
+                kw = {"k": 10, **kw}
+                assert one.hybrid_search(q, query, where_filter=flt, **kw) == single.hybrid_search(
+                    q, query, where_filter=flt, **kw), (query, flt, kw)
+    qs = rng.normal(size=(3, 8)).astype(np.float32)
+    texts = ["gzip", "thread index", "archive"]
+    assert one.hybrid_search_many(qs, texts, k=5) == single.hybrid_search_many(qs, texts, k=5)
+
+
+def test_sharded_text_search_merges_each_shards_bm25_list(text_dbs):
+    _, _, many, _ = text_dbs
+    shards = [Database(p, read_only=True) for p in many.shard_paths]
+    for query in ("gzip stream", "compress archive token"):
+        got = many.search_text(query, k=15)
+        own = {}
+        for s in shards:
+            for r in s.search_text(query, k=15):
+                own[r.id] = r
+        assert got == sorted(own.values(), key=lambda r: r.distance)[:15]
+    for s in shards:
+        s.close()
+
+
+def test_sharded_text_search_never_comes_up_short_under_a_filter(text_dbs):
+    single, _, many, _ = text_dbs
+    flt = {"i": {"$in": [1, 2, 3, 5, 400]}}
+    want = {r.id for r in single.search_text("gzip zlib stream compress archive socket thread "
+                                             "vector index search parse token", k=10, where_filter=flt)}
+    got = many.search_text("gzip zlib stream compress archive socket thread vector index search "
+                           "parse token", k=10, where_filter=flt)
+    assert {r.id for r in got} == want and len(want) == 5
+
+
+def test_sharded_hybrid_fuses_the_exact_global_vector_list_with_the_merged_text_list(text_dbs):
+    single, _, many, _ = text_dbs
+    rng = np.random.default_rng(8)
+    for fusion in ("rrf", "weighted"):
+        q = rng.normal(size=8).astype(np.float32)
+        got = many.hybrid_search(q, "gzip socket", k=10, fusion=fusion, candidates=30)
+        vec = single.search(q, k=30, ef_search=64)  # exact scan: the global vector list
+        txt = many.search_text("gzip socket", k=30)
+        want = herondb.sharded.fuse_hybrid(vec, txt, 10, fusion, 60, 0.5)
+        assert got == want
+    got = many.hybrid_search_many(rng.normal(size=(2, 8)), ["gzip", "thread"], k=4)
+    assert len(got) == 2 and all(len(r) == 4 for r in got)
+
+
+def test_fuse_hybrid_rrf_and_weighted_against_a_hand_computed_ranking():
+    R = herondb.SearchResult
+    vec = [R("a", 0.1), R("b", 0.2), R("c", 0.4)]
+    txt = [R("c", -3.0), R("d", -2.0), R("a", -1.0)]
+    rrf = herondb.sharded.fuse_hybrid(vec, txt, 10, "rrf", 60, 0.5)
+    # a: 1/61 + 1/63, c: 1/63 + 1/61 (tie: smaller id first), b: 1/62, d: 1/62
+    assert [r.id for r in rrf] == ["a", "c", "b", "d"]
+    assert rrf[0].distance == pytest.approx(-(1 / 61 + 1 / 63), rel=1e-6)
+    w = herondb.sharded.fuse_hybrid(vec, txt, 2, "weighted", 60, 0.25)
+    # vector side: a 1, b 2/3, c 0 (x 0.25); text side: c 1, d 0.5, a 0 (x 0.75)
+    assert [r.id for r in w] == ["c", "d"]
+    assert w[0].distance == pytest.approx(-0.75, rel=1e-6) and w[1].distance == pytest.approx(-0.375)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"query": ""}, ValueError, "non-empty"),
+        ({"fusion": "max"}, ValueError, "fusion"),
+        ({"alpha": 1.5}, ValueError, "alpha"),
+        ({"k": 0}, ValueError, "k must be"),
+        ({"candidates": 0}, ValueError, "candidates"),
+        ({"query": 3}, TypeError, "query"),
+    ],
+)
+def test_bad_hybrid_arguments_are_clear_errors(text_dbs, kwargs, error, message):
+    _, _, many, _ = text_dbs
+    args = {"vector": np.ones(8), "query": "gzip", **kwargs}
+    with pytest.raises(error, match=message):
+        many.hybrid_search(**args)
