@@ -77,6 +77,8 @@ def overlap(a: Sequence[Sequence[str]], b: Sequence[Sequence[str]]) -> float:
 def build(kind: int, path: Path, base: np.ndarray, metric: str, m: int, efc: int) -> tuple[Any, float]:
     ids = [str(i) for i in range(len(base))]
     t0 = time.perf_counter()
+    if kind < 0:  # the same shards as abs(kind), searched one after the other
+        return herondb.ShardedDatabase(path.parent / f"db-{-kind}", read_only=True, workers=1), 0.0
     if kind == 0:
         db: Any = herondb.Database(path, dim=base.shape[1], metric=metric, m=m, ef_construction=efc)
     else:
@@ -87,27 +89,34 @@ def build(kind: int, path: Path, base: np.ndarray, metric: str, m: int, efc: int
     return db, time.perf_counter() - t0
 
 
-def time_single(db: Any, queries: np.ndarray, ef: int, repeats: int) -> float:
-    best = float("inf")
+def time_single(db: Any, queries: np.ndarray, ef: int, repeats: int) -> tuple[float, float]:
+    """(QPS, queries per CPU-second of the process), best of ``repeats`` passes."""
+    best = best_cpu = float("inf")
     qs = [np.ascontiguousarray(q) for q in queries]
     for _ in range(repeats):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         for q in qs:
             db.search(q, K, ef)
         best = min(best, time.perf_counter() - t0)
-    return len(qs) / best
+        best_cpu = min(best_cpu, time.process_time() - c0)
+    return len(qs) / best, len(qs) / max(best_cpu, 1e-9)
 
 
-def time_batch(db: Any, queries: np.ndarray, ef: int, repeats: int) -> float:
-    best = float("inf")
+def time_batch(db: Any, queries: np.ndarray, ef: int, repeats: int) -> tuple[float, float]:
+    best = best_cpu = float("inf")
     for _ in range(repeats):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         db.search_many(queries, K, ef)
         best = min(best, time.perf_counter() - t0)
-    return len(queries) / best
+        best_cpu = min(best_cpu, time.process_time() - c0)
+    return len(queries) / best, len(queries) / max(best_cpu, 1e-9)
 
 
 def name_of(kind: int) -> str:
+    if kind < 0:
+        return f"{-kind} shards, workers=1"
     return "plain Database" if kind == 0 else f"{kind} shard{'s' if kind > 1 else ''}"
 
 
@@ -126,11 +135,13 @@ def main(argv: List[str] | None = None) -> int:
     p.add_argument("--n", type=int, default=100_000, help="synthetic: points")
     p.add_argument("--dim", type=int, default=128, help="synthetic: dims")
     p.add_argument("--shards", type=int, nargs="+", default=[1, 2, 4])
+    p.add_argument("--sequential", type=int, nargs="*", default=[4],
+                   help="also search these shard counts with workers=1 (no thread pool)")
     p.add_argument("--ef", type=int, nargs="+", default=[16, 32, 64, 128])
     p.add_argument("--m", type=int, default=16)
     p.add_argument("--ef-construction", type=int, default=200)
     p.add_argument("--queries", type=int, default=1000)
-    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--repeats", type=int, default=2)
     p.add_argument("--name", default=None, help="results file stem (default sharded-<dataset>)")
     p.add_argument("--workdir", default=None)
@@ -144,13 +155,14 @@ def main(argv: List[str] | None = None) -> int:
     load_before = os.getloadavg()
 
     work = Path(args.workdir or tempfile.mkdtemp(prefix="bench-sharded-"))
-    kinds = [0] + list(args.shards)
+    kinds = [0] + list(args.shards) + [-s for s in args.sequential]
     dbs: Dict[int, Any] = {}
     builds: Dict[int, float] = {}
     try:
         for kind in kinds:
             path = work / f"db-{kind}"
-            shutil.rmtree(path, ignore_errors=True)
+            if kind >= 0:
+                shutil.rmtree(path, ignore_errors=True)
             log(f"building {name_of(kind)}")
             dbs[kind], builds[kind] = build(kind, path, base, ds.metric, args.m, args.ef_construction)
             log(f"  {builds[kind]:.1f} s")
@@ -165,12 +177,18 @@ def main(argv: List[str] | None = None) -> int:
 
         single: Dict[tuple[int, int], List[float]] = {}
         batch: Dict[tuple[int, int], List[float]] = {}
+        single_cpu: Dict[tuple[int, int], List[float]] = {}
+        batch_cpu: Dict[tuple[int, int], List[float]] = {}
         for rnd in range(args.rounds):
             order = kinds[rnd % len(kinds):] + kinds[: rnd % len(kinds)]
             for kind in order:
                 for ef in args.ef:
-                    single.setdefault((kind, ef), []).append(time_single(dbs[kind], queries, ef, args.repeats))
-                    batch.setdefault((kind, ef), []).append(time_batch(dbs[kind], queries, ef, args.repeats))
+                    qps, cpu = time_single(dbs[kind], queries, ef, args.repeats)
+                    single.setdefault((kind, ef), []).append(qps)
+                    single_cpu.setdefault((kind, ef), []).append(cpu)
+                    qps, cpu = time_batch(dbs[kind], queries, ef, args.repeats)
+                    batch.setdefault((kind, ef), []).append(qps)
+                    batch_cpu.setdefault((kind, ef), []).append(cpu)
                 log(f"round {rnd + 1}: {name_of(kind)} timed")
 
         rows = []
@@ -184,12 +202,14 @@ def main(argv: List[str] | None = None) -> int:
                     "overlap_with_plain_at_10": overlap(found[(kind, ef)], found[(0, ef)]),
                     "qps_single": statistics.median(single[(kind, ef)]),
                     "qps_batch": statistics.median(batch[(kind, ef)]),
+                    "qps_single_cpu": statistics.median(single_cpu[(kind, ef)]),
+                    "qps_batch_cpu": statistics.median(batch_cpu[(kind, ef)]),
                     "qps_single_rounds": single[(kind, ef)],
                     "qps_batch_rounds": batch[(kind, ef)],
                 })
     finally:
-        for db in dbs.values():
-            db.close()
+        for kind in sorted(dbs, reverse=False):
+            dbs[kind].close()
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)
 
@@ -212,7 +232,7 @@ def main(argv: List[str] | None = None) -> int:
         "load_after": [round(x, 2) for x in os.getloadavg()],
     }
     build_rows = [{"config": name_of(k), "shards": k, "build_s": builds[k],
-                   "vectors_per_s": base.shape[0] / builds[k]} for k in kinds]
+                   "vectors_per_s": base.shape[0] / builds[k]} for k in kinds if k >= 0]
     stem = args.name or f"sharded-{'minilm-100k' if not note and args.dataset == 'minilm' else 'synthetic'}"
     out = HERE / "results"
     out.mkdir(exist_ok=True)
@@ -247,17 +267,30 @@ def render(meta: Dict[str, Any], build_rows: List[Dict[str, Any]], rows: List[Di
     for b in build_rows:
         lines.append(f"| {b['config']} | {b['build_s']:.1f} | {b['vectors_per_s']:,.0f} | "
                      f"{plain_build / b['build_s']:.2f}x |")
+    lines += ["", "## Recall", "",
+              "recall@10 vs exact ground truth / overlap@10 with the plain database's results "
+              "at the same ef (the same for single and batch queries)", "",
+              "| ef | " + " | ".join(name_of(k) for k in kinds) + " |",
+              "|---:|" + "---:|" * len(kinds)]
+    for ef in efs:
+        cells = []
+        for k in kinds:
+            r = next(x for x in rows if x["shards"] == k and x["ef"] == ef)
+            cells.append(f"{r['recall_at_10']:.4f} / {r['overlap_with_plain_at_10']:.3f}")
+        lines.append(f"| {ef} | " + " | ".join(cells) + " |")
     for title, key in (("Single queries (one Python call per query)", "qps_single"),
                        ("Batch (one search_many of all queries)", "qps_batch")):
         lines += ["", f"## {title}", "",
-                  "recall@10 vs exact / overlap@10 with the plain database at the same ef / QPS",
+                  "QPS (wall clock) / queries per CPU-second of the process (all threads; "
+                  "less disturbed by other load than wall-clock QPS, and the measure of the "
+                  "work a query costs)",
                   "", "| ef | " + " | ".join(name_of(k) for k in kinds) + " |",
                   "|---:|" + "---:|" * len(kinds)]
         for ef in efs:
             cells = []
             for k in kinds:
                 r = next(x for x in rows if x["shards"] == k and x["ef"] == ef)
-                cells.append(f"{r['recall_at_10']:.4f} / {r['overlap_with_plain_at_10']:.3f} / {r[key]:,.0f}")
+                cells.append(f"{r[key]:,.0f} / {r[key + '_cpu']:,.0f}")
             lines.append(f"| {ef} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

@@ -260,6 +260,12 @@ class ShardedDatabase:
     routed to the shard that owns the id, searches and counts run on every
     shard in parallel and are merged. See the module documentation for the
     format and the guarantees.
+
+    ``workers`` is the number of threads that call the shards at once
+    (default: one per shard, at most 32; the calling thread takes the first
+    shard). ``workers=1`` calls the shards one after the other on the
+    calling thread: less overhead per call where shards are small or the
+    caller already runs many searches at once.
     """
 
     def __init__(
@@ -274,6 +280,7 @@ class ShardedDatabase:
         num_shards: Optional[int] = None,
         read_only: bool = False,
         sync: bool = False,
+        workers: Optional[int] = None,
     ) -> None:
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
@@ -286,6 +293,7 @@ class ShardedDatabase:
         m = _check_positive_int("m", m)
         ef_construction = _check_positive_int("ef_construction", ef_construction)
         num_shards = _check_positive_int("num_shards", num_shards)
+        workers = _check_positive_int("workers", workers)
         if num_shards is not None and num_shards > MAX_SHARDS:
             raise ValueError(f"num_shards must be at most {MAX_SHARDS}, got {num_shards}")
         canonical_metric = _core._canonical_metric(metric) if metric is not None else None
@@ -294,6 +302,7 @@ class ShardedDatabase:
         self._read_only = read_only
         self._lock = threading.Lock()
         self._executor: Optional[ThreadPoolExecutor] = None
+        self._workers = workers
         self._shards: List[Database] = []
         self._closed = False
 
@@ -419,7 +428,7 @@ class ShardedDatabase:
     def _pool(self) -> ThreadPoolExecutor:
         with self._lock:
             if self._executor is None:
-                workers = max(1, min(len(self._shards), 32))
+                workers = self._workers or max(1, min(len(self._shards), 32))
                 self._executor = ThreadPoolExecutor(
                     max_workers=workers, thread_name_prefix="herondb-shard"
                 )
@@ -432,7 +441,7 @@ class ShardedDatabase:
         """
         self._check_open()
         which = list(range(len(self._shards))) if shards is None else list(shards)
-        if len(which) <= 1:
+        if len(which) <= 1 or self._workers == 1:
             return [fn(i, self._shards[i]) for i in which]
         # The first shard runs on the calling thread, the others on the pool.
         pool = self._pool()

@@ -36,8 +36,14 @@ class ShardedDatabase:
     routed to the shard that owns the id, searches and counts run on every
     shard in parallel and are merged. See the module documentation for the
     format and the guarantees.
+
+    ``workers`` is the number of threads that call the shards at once
+    (default: one per shard, at most 32; the calling thread takes the first
+    shard). ``workers=1`` calls the shards one after the other on the
+    calling thread: less overhead per call where shards are small or the
+    caller already runs many searches at once.
     """
-    def __init__(self, path: PathLike, dim: int | None = None, metric: str | None = None, m: int | None = None, ef_construction: int | None = None, quantize: bool = False, *, num_shards: int | None = None, read_only: bool = False, sync: bool = False) -> None: ...
+    def __init__(self, path: PathLike, dim: int | None = None, metric: str | None = None, m: int | None = None, ef_construction: int | None = None, quantize: bool = False, *, num_shards: int | None = None, read_only: bool = False, sync: bool = False, workers: int | None = None) -> None: ...
     def close(self) -> None:
         """Close every shard (releasing their write locks). Idempotent.
 

@@ -744,3 +744,21 @@ def test_bad_hybrid_arguments_are_clear_errors(text_dbs, kwargs, error, message)
     args = {"vector": np.ones(8), "query": "gzip", **kwargs}
     with pytest.raises(error, match=message):
         many.hybrid_search(**args)
+
+
+def test_workers_1_calls_the_shards_in_turn_with_the_same_results(tmp_path):
+    path = tmp_path / "s"
+    with ShardedDatabase(path, dim=8, num_shards=4) as db:
+        _fill(db, n=300)
+        qs = np.random.default_rng(2).normal(size=(10, 8))
+        want = db.search_many(qs, k=7)
+    seq = ShardedDatabase(path, workers=1)
+    assert seq.search_many(qs, k=7) == want
+    assert [seq.search(q, k=7) for q in qs] == want
+    seq.add_many([f"new{i}" for i in range(20)], np.ones((20, 8)))
+    assert len(seq) == 320 and seq._executor is None  # no thread pool was made
+    seq.close()
+    with pytest.raises(TypeError, match="workers"):
+        ShardedDatabase(path, workers="2")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="workers"):
+        ShardedDatabase(path, workers=0)
