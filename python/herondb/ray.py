@@ -256,6 +256,7 @@ class HeronDBDatasink(Datasink[Dict[str, Any]]):
             for name in os.listdir(self.path):
                 _remove_tree(os.path.join(self.path, name))
         os.makedirs(self._job_dir, exist_ok=True)
+        self._owns_path = True
 
     # -- workers: stage rows
     def write(self, blocks: Iterable[Block], ctx: Any) -> Dict[str, Any]:
@@ -333,6 +334,7 @@ class HeronDBDatasink(Datasink[Dict[str, Any]]):
         final = os.path.join(self.path, name)
         scratch = os.path.join(self._job_dir, "build-" + name)
         _remove_tree(scratch)
+        os.makedirs(self._job_dir, exist_ok=True)
         db = Database(
             scratch,
             dim=self.dim,
@@ -404,6 +406,10 @@ class HeronDBDatasink(Datasink[Dict[str, Any]]):
 
     def on_write_failed(self, error: Exception) -> None:
         """Remove what this job wrote (best effort); no manifest was written."""
+        # Only a job that passed on_write_start's checks cleans up: never
+        # touch a folder that was refused (a plain database, foreign files).
+        if not getattr(self, "_owns_path", False):
+            return
         if os.path.exists(os.path.join(self.path, MANIFEST_NAME)):
             return
         try:

@@ -309,6 +309,12 @@ def test_a_path_holding_a_plain_database_is_a_clear_error_everywhere(cluster, tm
     with pytest.raises(ValueError, match="plain herondb database"):
         HeronDBService(plain)
     assert sorted(os.listdir(plain)) == before
+    foreign = tmp_path / "foreign"
+    (foreign / "shard-0001").mkdir(parents=True)
+    (foreign / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="not empty"):
+        _dataset(data, blocks=1).write_datasink(_sink(foreign))
+    assert sorted(os.listdir(foreign)) == ["notes.txt", "shard-0001"]
 
 
 def test_writing_over_an_existing_sharded_database_is_refused(built, data):
