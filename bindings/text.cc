@@ -23,9 +23,8 @@ constexpr size_t kReleaseGilBytes = 16 * 1024;
 
 std::string_view Utf8Of(nb::handle obj, const char* what, nb::object* keep) {
   if (!PyUnicode_Check(obj.ptr())) {
-    throw nb::type_error((std::string(what) + " must be a str, got " +
-                          nb::type_name(obj.type()).c_str())
-                             .c_str());
+    throw nb::type_error(
+        (std::string(what) + " must be a str, got " + nb::type_name(obj.type()).c_str()).c_str());
   }
   Py_ssize_t len = 0;
   const char* s = PyUnicode_AsUTF8AndSize(obj.ptr(), &len);
@@ -52,8 +51,8 @@ nb::list Analyze(nb::handle text, nb::handle language) {
   nb::object out = nb::steal(PyList_New(static_cast<Py_ssize_t>(terms.size())));
   if (!out.is_valid()) throw nb::python_error();
   for (size_t i = 0; i < terms.size(); ++i) {
-    PyObject* s = PyUnicode_DecodeUTF8(terms[i].data(), static_cast<Py_ssize_t>(terms[i].size()),
-                                       nullptr);
+    PyObject* s =
+        PyUnicode_DecodeUTF8(terms[i].data(), static_cast<Py_ssize_t>(terms[i].size()), nullptr);
     if (!s) throw nb::python_error();
     PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(i), s);
   }
@@ -63,7 +62,7 @@ nb::list Analyze(nb::handle text, nb::handle language) {
 }  // namespace
 
 void RegisterText(nb::module_& m) {
-  m.def("analyze", &Analyze, "text"_a, "language"_a = "english");
+  m.def("analyze", &Analyze, "text"_a.none(), "language"_a.none() = "english");
 }
 
 }  // namespace herondb::py

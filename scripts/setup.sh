@@ -28,7 +28,7 @@ fi
 PY=${PYTHON:-python3}
 log "installing Python build and test dependencies"
 "$PY" -m pip install -q --disable-pip-version-check \
-  "scikit-build-core>=0.10" "nanobind>=2.0" "numpy>=1.21" "pytest>=7" "hypothesis>=6" mypy cmake ninja
+  "scikit-build-core>=0.10" "nanobind>=2.0" "numpy>=1.21" "pytest>=7" "hypothesis>=6" mypy cmake ninja "PyStemmer>=3.1"
 # The herondb[ray] extra, for tests/python/test_ray.py (a local Ray cluster).
 "$PY" -m pip install -q --disable-pip-version-check "ray[data]>=2.40"
 

@@ -9,11 +9,16 @@ docs/text-search.md.
 from __future__ import annotations
 
 import math
-from typing import Any, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple
 
 from ._typing import Filter, Matrix, Vector
 
 from ._core import SearchResult
+
+if TYPE_CHECKING:
+    from ._core import _Database as _Base
+else:
+    _Base = object
 
 FUSIONS = ("rrf", "weighted")
 
@@ -52,7 +57,7 @@ def _check_filter(where_filter: Any) -> None:
 def _hybrid_args(
     k: Any, field: Any, where_filter: Any, ef_search: Any, fusion: Any, rrf_k: Any, alpha: Any,
     candidates: Any,
-) -> tuple:
+) -> Tuple[float, float]:
     _need_int("k", k)
     _opt_str("field", field)
     _check_filter(where_filter)
@@ -70,7 +75,7 @@ def _hybrid_args(
     return rrf, a
 
 
-class TextSearchMethods:
+class TextSearchMethods(_Base):
     """Text indexes and text / hybrid search (mixed into :class:`Database`)."""
 
     def create_text_index(
@@ -90,18 +95,18 @@ class TextSearchMethods:
         """
         _need_str("field", field)
         _need_str("language", language)
-        self._create_text_index(  # type: ignore[attr-defined]
+        self._create_text_index(
             field, language, _need_number("k1", k1), _need_number("b", b)
         )
 
     def drop_text_index(self, field: str) -> None:
         """Remove the text index on ``field`` (ValueError when there is none)."""
-        self._drop_text_index(_need_str("field", field))  # type: ignore[attr-defined]
+        self._drop_text_index(_need_str("field", field))
 
     @property
     def text_indexes(self) -> List[str]:
         """The fields that have a text index, in creation order."""
-        return [d["field"] for d in self._text_indexes()]  # type: ignore[attr-defined]
+        return [d["field"] for d in self._text_indexes()]
 
     def search_text(
         self,
@@ -123,7 +128,7 @@ class TextSearchMethods:
         _need_int("k", k)
         _opt_str("field", field)
         _check_filter(where_filter)
-        return self._search_text(query, k, field, where_filter)  # type: ignore[attr-defined]
+        return self._search_text(query, k, field, where_filter)
 
     def hybrid_search(
         self,
@@ -151,7 +156,7 @@ class TextSearchMethods:
         """
         _need_str("query", query)
         rrf, a = _hybrid_args(k, field, where_filter, ef_search, fusion, rrf_k, alpha, candidates)
-        return self._hybrid_search(  # type: ignore[attr-defined]
+        return self._hybrid_search(
             vector, query, k, field, where_filter, ef_search, fusion, rrf, a, candidates
         )
 
@@ -175,7 +180,7 @@ class TextSearchMethods:
             if not isinstance(q, str):
                 raise TypeError(f"queries[{i}] must be a str, got {type(q).__name__}")
         rrf, a = _hybrid_args(k, field, where_filter, ef_search, fusion, rrf_k, alpha, candidates)
-        return self._hybrid_search_many(  # type: ignore[attr-defined]
+        return self._hybrid_search_many(
             vectors, list(queries), k, field, where_filter, ef_search, fusion, rrf, a, candidates
         )
 

@@ -135,6 +135,7 @@ def cmd_info(args: argparse.Namespace, out: Output) -> int:
             "deleted": db.deleted_count,
             "total_slots": db.total_slots,
             "quantized_search": db.quantized_search,
+            "text_indexes": db.text_indexes,
             "files": files,
             "disk_bytes": size,
         }
@@ -203,8 +204,24 @@ def _hit(r: Any) -> Dict[str, Any]:
     return {"id": r.id, "distance": r.distance, "metadata": r.metadata}
 
 
+def _text_search(args: argparse.Namespace, db: Database, where: Optional[Dict[str, Any]],
+                 queries: Optional["npt.NDArray[np.float32]"]) -> List[List[Any]]:
+    """--text alone (BM25) or with --query (hybrid, the same text for every vector)."""
+    if queries is None:
+        return [db.search_text(args.text, k=args.k, field=args.field, where_filter=where)]
+    return db.hybrid_search_many(
+        queries, [args.text] * len(queries), k=args.k, field=args.field, where_filter=where,
+        ef_search=args.ef, fusion=args.fusion, rrf_k=args.rrf_k, alpha=args.alpha,
+        candidates=args.candidates,
+    )
+
+
 def cmd_search(args: argparse.Namespace, out: Output) -> int:
-    """Run one or many k-NN queries from a file."""
+    """Run one or many k-NN queries from a file, a text query, or both (hybrid)."""
+    if args.query is None and args.text is None:
+        raise UsageError("search needs --query FILE, --text WORDS, or both (hybrid search)")
+    if args.text is not None and args.max_distance is not None:
+        raise UsageError("--max-distance applies to vector search only, not with --text")
     where: Optional[Dict[str, Any]] = None
     if args.filter is not None:
         try:
@@ -213,23 +230,32 @@ def cmd_search(args: argparse.Namespace, out: Output) -> int:
             raise UsageError(f"--filter is not valid JSON: {exc}") from exc
         if not isinstance(where, dict):
             raise UsageError("--filter must be a JSON object, e.g. '{\"lang\": \"en\"}'")
-    queries, single = load_queries(args.query)
+    if args.query is None:
+        queries, single = None, True
+    else:
+        queries, single = load_queries(args.query)
     db = _open(args.path, read_only=True)
     results: List[List[Any]] = []
     try:
-        if queries.shape[1] != db.dim:
-            raise CliError(
-                f"query dimension {queries.shape[1]} does not match the database's dimension {db.dim}"
-            )
         start = time.perf_counter()
-        with out.progress(len(queries), "searching") as bar:
-            for lo in range(0, len(queries), _SEARCH_BATCH):
-                chunk = queries[lo : lo + _SEARCH_BATCH]
-                results.extend(
-                    db.search_many(chunk, k=args.k, ef_search=args.ef, where_filter=where,
-                                   max_distance=args.max_distance)
-                )
-                bar.update(len(chunk))
+        if args.text is not None:
+            try:
+                results = _text_search(args, db, where, queries)
+            except (ValueError, TypeError) as exc:
+                raise CliError(str(exc)) from exc
+        else:
+            assert queries is not None
+            if queries.shape[1] != db.dim:
+                raise CliError(f"query dimension {queries.shape[1]} does not match the "
+                               f"database's dimension {db.dim}")
+            with out.progress(len(queries), "searching") as bar:
+                for lo in range(0, len(queries), _SEARCH_BATCH):
+                    chunk = queries[lo : lo + _SEARCH_BATCH]
+                    results.extend(
+                        db.search_many(chunk, k=args.k, ef_search=args.ef, where_filter=where,
+                                       max_distance=args.max_distance)
+                    )
+                    bar.update(len(chunk))
         seconds = time.perf_counter() - start
     finally:
         db.close()
@@ -693,8 +719,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search", parents=[common], help="nearest neighbours of query vectors")
     p.add_argument("path", metavar="PATH", help="database directory")
-    p.add_argument("--query", required=True, metavar="FILE",
+    p.add_argument("--query", default=None, metavar="FILE",
                    help=".npy (1-D or 2-D) or .json (a list, or a list of lists) of query vectors")
+    p.add_argument("--text", default=None, metavar="WORDS",
+                   help="BM25 text query (needs a text index); with --query: hybrid search")
+    p.add_argument("--field", default=None, help="the text index to use (default: the only one)")
+    p.add_argument("--fusion", choices=("rrf", "weighted"), default="rrf",
+                   help="hybrid fusion (default rrf)")
+    p.add_argument("--rrf-k", type=float, default=60.0, help="RRF constant (default 60)")
+    p.add_argument("--alpha", type=float, default=0.5,
+                   help="weighted fusion: weight of the vector side (default 0.5)")
+    p.add_argument("--candidates", type=_positive_int, default=None,
+                   help="hybrid: candidates per side (default max(2k, 50))")
     p.add_argument("-k", type=_positive_int, default=10, help="results per query (default 10)")
     p.add_argument("--ef", type=_positive_int, default=None,
                    help="search width ef_search (default: the database's, 64)")

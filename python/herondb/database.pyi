@@ -86,6 +86,51 @@ class Database:
         max_distance: Optional[float] = None,
     ) -> List[List[SearchResult]]:
         """One result list per query vector."""
+    def create_text_index(
+        self, field: str, language: str = "english", k1: float = 1.2, b: float = 0.75
+    ) -> None:
+        """Index metadata ``field`` (a dotted path) for BM25 text search; logged and saved."""
+    def drop_text_index(self, field: str) -> None:
+        """Remove the text index on ``field`` (ValueError when there is none)."""
+    @property
+    def text_indexes(self) -> List[str]:
+        """The fields that have a text index, in creation order."""
+    def search_text(
+        self,
+        query: str,
+        k: int = 10,
+        field: Optional[str] = None,
+        where_filter: Optional[Filter] = None,
+    ) -> List[SearchResult]:
+        """BM25 top ``k`` of the records holding a query term; distance = -score."""
+    def hybrid_search(
+        self,
+        vector: Vector,
+        query: str,
+        k: int = 10,
+        field: Optional[str] = None,
+        where_filter: Optional[Filter] = None,
+        ef_search: Optional[int] = None,
+        fusion: str = "rrf",
+        rrf_k: float = 60,
+        alpha: float = 0.5,
+        candidates: Optional[int] = None,
+    ) -> List[SearchResult]:
+        """Vector and text search fused (``"rrf"`` or ``"weighted"``); distance = -fused score."""
+    def hybrid_search_many(
+        self,
+        vectors: Matrix,
+        queries: Sequence[str],
+        k: int = 10,
+        field: Optional[str] = None,
+        where_filter: Optional[Filter] = None,
+        ef_search: Optional[int] = None,
+        fusion: str = "rrf",
+        rrf_k: float = 60,
+        alpha: float = 0.5,
+        candidates: Optional[int] = None,
+    ) -> List[List[SearchResult]]:
+        """:meth:`hybrid_search` for each (vector, query) pair, in parallel."""
     def get(self, id: str) -> Record:
         """The stored vector and metadata of ``id`` (ValueError if unknown)."""
     def delete(self, id: str) -> bool:

@@ -1,6 +1,6 @@
 // Tests of the text index: posting list coding, the term dictionary kept
 // exact through inserts and erases, BM25 scores against a plain reference,
-// and block-max WAND top-k against the exhaustive top-k.
+// and the MaxScore top-k against the exhaustive top-k.
 #include <gtest/gtest.h>
 
 #include <algorithm>

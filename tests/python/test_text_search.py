@@ -6,8 +6,8 @@ exact; definitions persist through the log and snapshots."""
 
 from __future__ import annotations
 
-import json
 import math
+import os
 import random
 from collections import Counter
 
@@ -480,3 +480,38 @@ def test_client_collections_and_async_database_have_text_search(tmp_path):
         await adb.close()
 
     asyncio.run(main())
+
+
+# ---------------------------------------------------------- corruption
+
+
+def _only(path, prefix):
+    (name,) = [f for f in os.listdir(path) if f.startswith(prefix)]
+    return os.path.join(path, name)
+
+
+def test_byte_flips_in_text_index_definitions_are_named_corruption(tmp_path):
+    path = str(tmp_path / "db")
+    db = herondb.Database(path, dim=2)
+    db.add_many(["a", "b"], [[1, 0], [0, 1]], [{"body": "gzip"}, {"body": "zlib"}])
+    db.create_text_index("body_text_field", k1=1.7)
+    db.save()  # the definition is in the snapshot's TXDF section
+    db.create_text_index("second_index_field", language="none")  # ... this one in the log
+    db.add("c", [1, 1], {"body": "more"})  # a record after it: damage is not a torn tail
+    db.close()
+    for prefix, name in (("snapshot-", b"body_text_field"), ("wal-", b"second_index_field")):
+        target = _only(path, prefix)
+        original = open(target, "rb").read()
+        at = original.rfind(name)
+        assert at > 0
+        for pos in range(at - 2, at + len(name) + 17):  # length, name, language, k1, b
+            damaged = bytearray(original)
+            damaged[pos] ^= 0x10
+            open(target, "wb").write(bytes(damaged))
+            with pytest.raises(herondb.CorruptionError, match=os.path.basename(target)):
+                herondb.Database(path, read_only=True)
+        open(target, "wb").write(original)
+    db = herondb.Database(path)
+    assert db.text_indexes == ["body_text_field", "second_index_field"]
+    db.verify()
+    db.close()

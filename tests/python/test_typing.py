@@ -172,6 +172,10 @@ def handle_errors(path: str) -> str:
     return herondb.__version__
 
 
+def use_analyze(text: str) -> List[str]:
+    return herondb.analyze(text) + herondb.analyze(text, language="none")
+
+
 asyncio.run(use_async("/tmp/x"))
 '''
 
@@ -184,6 +188,8 @@ db.add(42, [1.0])
 hit = db.search([1.0, 0.0, 0.0, 0.0])[0]
 hit.distance.upper()
 names: int = Client("root").list_collections()
+import herondb
+herondb.analyze(b"bytes")
 '''
 
 
@@ -227,6 +233,7 @@ def test_mypy_catches_misuse(tmp_path, request):
     assert 'Argument 1 to "add" of "Database"' in out
     assert '"float" has no attribute "upper"' in out
     assert "Incompatible types in assignment" in out
+    assert 'Argument 1 to "analyze"' in out
 
 
 def test_package_ships_py_typed_and_stubs():

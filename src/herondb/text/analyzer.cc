@@ -51,8 +51,8 @@ bool EqualsIgnoringAsciiCase(std::string_view a, std::string_view b) {
 Language ParseLanguage(std::string_view name) {
   if (EqualsIgnoringAsciiCase(name, "none")) return Language::kNone;
   if (EqualsIgnoringAsciiCase(name, "english")) return Language::kEnglish;
-  Throw(ErrorCode::kInvalidArgument,
-        "unknown text analysis language '" + std::string(name) + "' (expected 'none' or 'english')");
+  Throw(ErrorCode::kInvalidArgument, "unknown text analysis language '" + std::string(name) +
+                                         "' (expected 'none' or 'english')");
 }
 
 const char* LanguageName(Language language) {

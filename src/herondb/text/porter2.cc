@@ -1,6 +1,8 @@
 #include "herondb/text/porter2.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <string_view>
 
 namespace herondb::text {
@@ -28,9 +30,25 @@ inline bool IsVowel(char c) {
 // A non-vowel other than w, x and Y (the last letter of a short syllable).
 inline bool IsNonVowelWXY(char c) { return !IsVowel(c) && c != 'w' && c != 'x' && c != 'Y'; }
 
+// Byte comparisons written out: the strings are a few bytes long, and a call
+// to memcmp per rule costs more than the comparison itself.
+inline bool SameBytes(const char* a, std::string_view b) {
+  for (size_t i = b.size(); i-- > 0;) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
 inline bool EndsWith(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() &&
-         std::string_view(s).substr(s.size() - suffix.size()) == suffix;
+  return s.size() >= suffix.size() && SameBytes(s.data() + s.size() - suffix.size(), suffix);
+}
+
+inline bool StartsWith(const std::string& s, std::string_view prefix) {
+  return s.size() >= prefix.size() && SameBytes(s.data(), prefix);
+}
+
+inline bool Equals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && SameBytes(a.data(), b);
 }
 
 // The position just after the first non-vowel that follows a vowel, looking
@@ -50,7 +68,7 @@ size_t AfterVowelNonVowel(const std::string& s, size_t from) {
 bool EndsWithShortSyllable(const std::string& s, size_t c) {
   if (c >= 3 && IsNonVowelWXY(s[c - 1]) && IsVowel(s[c - 2]) && !IsVowel(s[c - 3])) return true;
   if (c == 2 && !IsVowel(s[1]) && IsVowel(s[0])) return true;
-  return c >= 4 && std::string_view(s).substr(c - 4, 4) == "past";
+  return c >= 4 && SameBytes(s.data() + c - 4, "past");
 }
 
 // Whole words with a fixed stem, checked before anything else. An empty
@@ -59,16 +77,16 @@ struct Exception {
   std::string_view word, stem;
 };
 constexpr Exception kExceptions[] = {
-    {"skis", "ski"},     {"skies", "sky"},   {"idly", "idl"},    {"gently", "gentl"},
-    {"ugly", "ugli"},    {"early", "earli"}, {"only", "onli"},   {"singly", "singl"},
-    {"sky", ""},         {"news", ""},       {"howe", ""},       {"atlas", ""},
-    {"cosmos", ""},      {"bias", ""},       {"andes", ""},
+    {"skis", "ski"},  {"skies", "sky"},   {"idly", "idl"},  {"gently", "gentl"},
+    {"ugly", "ugli"}, {"early", "earli"}, {"only", "onli"}, {"singly", "singl"},
+    {"sky", ""},      {"news", ""},       {"howe", ""},     {"atlas", ""},
+    {"cosmos", ""},   {"bias", ""},       {"andes", ""},
 };
 
 bool ApplyException(std::string& s) {
   if (s.size() < 3 || s.size() > 6) return false;
   for (const Exception& e : kExceptions) {
-    if (s == e.word) {
+    if (Equals(s, e.word)) {
       if (!e.stem.empty()) s.assign(e.stem);
       return true;
     }
@@ -77,8 +95,8 @@ bool ApplyException(std::string& s) {
 }
 
 // Prefixes after which region R1 starts (instead of the usual rule).
-constexpr std::string_view kR1Prefixes[] = {"gener", "commun", "arsen", "past",
-                                            "univers", "later", "emerg", "organ"};
+constexpr std::string_view kR1Prefixes[] = {"gener", "commun", "arsen", "past", "univers",
+                                            "later", "emerg",  "organ", "inter"};
 
 struct Regions {
   size_t p1, p2;
@@ -88,7 +106,7 @@ Regions MarkRegions(const std::string& s) {
   size_t p1 = s.size();
   bool prefixed = false;
   for (std::string_view prefix : kR1Prefixes) {
-    if (std::string_view(s).substr(0, prefix.size()) == prefix) {
+    if (StartsWith(s, prefix)) {
       p1 = prefix.size();
       prefixed = true;
       break;
@@ -162,7 +180,7 @@ void Step1b(std::string& s, size_t p1) {
   if (eedly || EndsWith(s, "eed")) {
     const size_t start = n - (eedly ? 5 : 3);
     const std::string_view before = std::string_view(s).substr(0, start);
-    if (before == "proc" || before == "exc" || before == "succ") return;
+    if (Equals(before, "proc") || Equals(before, "exc") || Equals(before, "succ")) return;
     if (p1 <= start) {
       s.erase(start);
       s.append("ee");
@@ -178,8 +196,8 @@ void Step1b(std::string& s, size_t p1) {
       s.append("ie");
       return;
     }
-    if (before == "inn" || before == "out" || before == "cann" || before == "herr" ||
-        before == "earr" || before == "even") {
+    if (Equals(before, "inn") || Equals(before, "out") || Equals(before, "cann") ||
+        Equals(before, "herr") || Equals(before, "earr") || Equals(before, "even")) {
       return;
     }
     return Step1bRemove(s, 3, p1);
@@ -200,27 +218,53 @@ struct Rule {
   int action;
 };
 
-// Longest suffixes first: the first rule that matches is the one that applies.
+// Each table is grouped by the suffixes' last letter (only one group can
+// match a word), longest suffix first within a group, so the first rule that
+// matches is the longest match.
 constexpr Rule kStep2[] = {
-    {"ational", "ate", 0}, {"fulness", "ful", 0}, {"ousness", "ous", 0}, {"iveness", "ive", 0},
-    {"ization", "ize", 0}, {"tional", "tion", 0}, {"biliti", "ble", 0},  {"lessli", "less", 0},
-    {"entli", "ent", 0},   {"aliti", "al", 0},    {"alism", "al", 0},    {"ousli", "ous", 0},
-    {"iviti", "ive", 0},   {"fulli", "ful", 0},   {"ation", "ate", 0},   {"ogist", "og", 0},
-    {"enci", "ence", 0},   {"anci", "ance", 0},   {"abli", "able", 0},   {"izer", "ize", 0},
-    {"ator", "ate", 0},    {"alli", "al", 0},     {"bli", "ble", 0},     {"ogi", "og", 1},
-    {"li", "", 2},
+    {"biliti", "ble", 0}, {"lessli", "less", 0}, {"entli", "ent", 0},   {"aliti", "al", 0},
+    {"ousli", "ous", 0},  {"iviti", "ive", 0},   {"fulli", "ful", 0},   {"enci", "ence", 0},
+    {"anci", "ance", 0},  {"abli", "able", 0},   {"alli", "al", 0},     {"bli", "ble", 0},
+    {"ogi", "og", 1},     {"li", "", 2},         {"ational", "ate", 0}, {"tional", "tion", 0},
+    {"alism", "al", 0},   {"ization", "ize", 0}, {"ation", "ate", 0},   {"izer", "ize", 0},
+    {"ator", "ate", 0},   {"fulness", "ful", 0}, {"ousness", "ous", 0}, {"iveness", "ive", 0},
+    {"ogist", "og", 0},
 };
 constexpr Rule kStep3[] = {
-    {"ational", "ate", 0}, {"tional", "tion", 0}, {"alize", "al", 0}, {"icate", "ic", 0},
-    {"iciti", "ic", 0},    {"ative", "", 3},      {"ical", "ic", 0},  {"ness", "", 0},
-    {"ful", "", 0},
+    {"alize", "al", 0}, {"icate", "ic", 0},    {"ative", "", 3},
+    {"iciti", "ic", 0}, {"ational", "ate", 0}, {"tional", "tion", 0},
+    {"ical", "ic", 0},  {"ful", "", 0},        {"ness", "", 0},
 };
 constexpr Rule kStep4[] = {
-    {"ement", "", 0}, {"ance", "", 0}, {"ence", "", 0}, {"able", "", 0}, {"ible", "", 0},
-    {"ment", "", 0},  {"ant", "", 0},  {"ent", "", 0},  {"ism", "", 0},  {"ate", "", 0},
-    {"iti", "", 0},   {"ous", "", 0},  {"ive", "", 0},  {"ize", "", 0},  {"ion", "", 4},
-    {"al", "", 0},    {"er", "", 0},   {"ic", "", 0},
+    {"ic", "", 0},   {"ance", "", 0}, {"ence", "", 0}, {"able", "", 0}, {"ible", "", 0},
+    {"ate", "", 0},  {"ive", "", 0},  {"ize", "", 0},  {"iti", "", 0},  {"al", "", 0},
+    {"ism", "", 0},  {"ion", "", 4},  {"er", "", 0},   {"ous", "", 0},  {"ement", "", 0},
+    {"ment", "", 0}, {"ant", "", 0},  {"ent", "", 0},
 };
+
+// For each letter, the rules whose suffix ends with it: [first[c], first[c + 1]).
+struct RuleIndex {
+  std::array<uint8_t, 27> first{};
+  bool grouped = true;  // every rule ends in a-z, and rules with one last letter are adjacent
+};
+
+template <size_t N>
+constexpr RuleIndex IndexRules(const Rule (&rules)[N]) {
+  RuleIndex index;
+  size_t i = 0;
+  for (int c = 0; c < 26; ++c) {
+    index.first[c] = static_cast<uint8_t>(i);
+    while (i < N && rules[i].suffix.back() == 'a' + c) ++i;
+  }
+  index.first[26] = static_cast<uint8_t>(i);
+  index.grouped = i == N;
+  return index;
+}
+
+constexpr RuleIndex kStep2Index = IndexRules(kStep2);
+constexpr RuleIndex kStep3Index = IndexRules(kStep3);
+constexpr RuleIndex kStep4Index = IndexRules(kStep4);
+static_assert(kStep2Index.grouped && kStep3Index.grouped && kStep4Index.grouped);
 
 inline bool IsValidLiEnding(char c) {
   return std::string_view("cdeghkmnrt").find(c) != std::string_view::npos;
@@ -228,9 +272,12 @@ inline bool IsValidLiEnding(char c) {
 
 // Finds the longest rule whose suffix ends s; applies it if the suffix starts
 // at or after `region` (and its own condition holds).
-template <size_t N>
-void ApplyRules(std::string& s, const Rule (&rules)[N], size_t region, size_t p2) {
-  for (const Rule& r : rules) {
+void ApplyRules(std::string& s, const Rule* rules, const RuleIndex& index, size_t region,
+                size_t p2) {
+  if (s.empty() || s.back() < 'a' || s.back() > 'z') return;
+  const int c = s.back() - 'a';
+  for (size_t i = index.first[c]; i < index.first[c + 1]; ++i) {
+    const Rule& r = rules[i];
     if (!EndsWith(s, r.suffix)) continue;
     const size_t start = s.size() - r.suffix.size();
     if (start < region) return;
@@ -283,9 +330,9 @@ void Stem(std::string& s) {
   Step1a(s);
   Step1b(s, r.p1);
   Step1c(s);
-  ApplyRules(s, kStep2, r.p1, r.p2);
-  ApplyRules(s, kStep3, r.p1, r.p2);
-  ApplyRules(s, kStep4, r.p2, r.p2);
+  ApplyRules(s, kStep2, kStep2Index, r.p1, r.p2);
+  ApplyRules(s, kStep3, kStep3Index, r.p1, r.p2);
+  ApplyRules(s, kStep4, kStep4Index, r.p2, r.p2);
   Step5(s, r.p1, r.p2);
   if (y_found) std::replace(s.begin(), s.end(), 'Y', 'y');
 }
@@ -294,7 +341,8 @@ void Stem(std::string& s) {
 
 void Porter2Stem(std::string* word, std::string* scratch) {
   std::string& w = *word;
-  if (std::all_of(w.begin(), w.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+  if (std::all_of(w.begin(), w.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
     Stem(w);
     return;
   }

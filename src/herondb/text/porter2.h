@@ -1,8 +1,8 @@
 // The Porter2 (Snowball English) stemmer, written from the algorithm's
 // published description (snowballstem.org, "The English (Porter2) stemming
-// algorithm", Snowball 3 revision: -ogist, the past/univers/later/emerg/organ
-// region exceptions, no undoubling after exactly a/e/o, the -eed and -ing
-// exception lists).
+// algorithm", as revised in Snowball 3.0 and 3.1: -ogist, the region-R1
+// prefixes past/univers/later/emerg/organ/inter, no undoubling after exactly
+// a/e/o, the -eed and -ing exception lists, the skis exception).
 //
 // Contract: Porter2Stem rewrites *word, a case-folded word (lowercase ASCII
 // letters, digits, "'" and any other bytes), into its stem. Only the ASCII

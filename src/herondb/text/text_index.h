@@ -17,11 +17,13 @@
 //
 // Scoring: bm25.h. Search returns the k best documents holding at least one
 // query term (scores > 0), best first, ties by ascending slot; only slots
-// set in `allow` when it is given. It runs block-max WAND over the base (a
-// document is decoded and scored only when the block bounds of its terms can
-// beat the k-th score so far) after scoring the pending documents into the
-// same top-k heap; SearchExhaustive scores every document (the reference the
-// tests compare against). Query terms must be distinct (the caller dedupes).
+// set in `allow` when it is given. It runs MaxScore over the base after
+// scoring the pending documents into the same top-k heap: terms whose score
+// bounds sum below the k-th score so far are non-essential, candidates come
+// from the essential terms only, and a candidate is dropped as soon as its
+// partial score plus the remaining bounds cannot reach the k-th score.
+// SearchExhaustive scores every document (the reference the tests compare
+// against). Query terms must be distinct (the caller dedupes).
 //
 // Contract: Insert(slot, text) for a slot not in the index; Erase(slot,
 // text) with the same text that was inserted (unchecked: analysis is
@@ -122,6 +124,9 @@ class TextIndex {
                Bm25Query* bm) const;
   void ScorePending(const std::vector<QueryTerm>& q, const Bm25Query& bm, const SlotAllow* allow,
                     size_t k, std::vector<TextHit>* heap) const;
+  // Top-k over the base segment into *heap (which may hold pending hits).
+  void SearchMaxScore(const std::vector<QueryTerm>& q, const Bm25Query& bm,
+                      const SlotAllow* allow, size_t k, std::vector<TextHit>* heap) const;
 
   Language language_;
   Bm25Params params_;

@@ -1,5 +1,5 @@
 // TextIndex: top-k search. Pending documents are scored exhaustively into
-// the heap first; then block-max WAND walks the base postings in slot order
+// the heap first; then MaxScore walks the base postings in slot order
 // (docs/text-search.md explains the pruning).
 #include <algorithm>
 #include <unordered_map>
@@ -68,7 +68,14 @@ void TextIndex::Search(const std::vector<std::string>& terms, size_t k, const Sl
   std::vector<TextHit> heap;
   heap.reserve(k + 1);
   ScorePending(q, bm, allow, k, &heap);
+  SearchMaxScore(q, bm, allow, k, &heap);
+  Finish(&heap, out);
+}
 
+void TextIndex::SearchMaxScore(const std::vector<QueryTerm>& q, const Bm25Query& bm,
+                               const SlotAllow* allow, size_t k,
+                               std::vector<TextHit>* heap_ptr) const {
+  std::vector<TextHit>& heap = *heap_ptr;
   struct Cur {
     PostingCursor c;
     uint32_t qi;
@@ -78,72 +85,73 @@ void TextIndex::Search(const std::vector<std::string>& terms, size_t k, const Sl
   curs.reserve(q.size());
   for (uint32_t i = 0; i < q.size(); ++i)
     if (!q[i].term->base.empty()) curs.push_back({PostingCursor(&q[i].term->base), i, q[i].max_score});
-  std::vector<Cur*> order;
-  for (Cur& c : curs) order.push_back(&c);
-  const size_t m = order.size();
+  // Ascending bounds: a prefix of terms whose bounds sum below the k-th
+  // score cannot make a document compete on their own (non-essential).
+  std::sort(curs.begin(), curs.end(),
+            [](const Cur& a, const Cur& b) { return a.max_score < b.max_score; });
+  const size_t m = curs.size();
+  std::vector<float> prefix(m + 1, 0.0f);  // prefix[i]: sum of bounds of curs[0, i)
+  for (size_t i = 0; i < m; ++i) prefix[i + 1] = prefix[i] + curs[i].max_score;
   std::vector<float> contrib(q.size());
   std::vector<uint8_t> has(q.size());
-  auto by_slot = [](const Cur* a, const Cur* b) { return a->c.slot() < b->c.slot(); };
-
+  auto threshold = [&] { return heap.size() < k ? -1.0f : heap.front().score; };
+  size_t ess = 0;  // curs[ess, m) are essential
+  float thr = threshold();
+  while (ess < m && prefix[ess + 1] < thr) ++ess;
   for (;;) {
-    // Cursors in slot order (few terms: insertion sort on nearly sorted data).
-    for (size_t i = 1; i < m; ++i)
-      for (size_t j = i; j > 0 && by_slot(order[j], order[j - 1]); --j)
-        std::swap(order[j], order[j - 1]);
-    const float thr = heap.size() < k ? -1.0f : heap.front().score;
-    // Pivot: the first cursor at which the summed term bounds reach thr.
-    float acc = 0;
-    size_t p = 0;
-    bool found = false;
-    for (; p < m; ++p) {
-      if (order[p]->c.slot() == kEndSlot) break;
-      acc += order[p]->max_score;
-      if (acc >= thr) {
-        found = true;
-        break;
-      }
-    }
-    if (!found) break;
-    const uint32_t d = order[p]->c.slot();
-    while (p + 1 < m && order[p + 1]->c.slot() == d) ++p;
-    // Block-max check over the blocks that would hold d.
-    float bound = 0;
-    uint32_t block_end = kEndSlot;
-    for (size_t i = 0; i <= p; ++i) {
-      const PostingBlock* blk = order[i]->c.ShallowBlock(d);
-      if (!blk) continue;  // the list ends before d: contributes nothing
-      bound += bm.Bound(q[order[i]->qi].weight, blk->max_tf, blk->min_len);
-      block_end = std::min(block_end, blk->last_slot);
-    }
-    if (bound < thr) {
-      // No document before the end of these blocks (or before the next
-      // cursor's slot) can make the top k.
-      uint32_t next = block_end + 1;
-      if (p + 1 < m) next = std::min(next, order[p + 1]->c.slot());
-      for (size_t i = 0; i <= p; ++i) order[i]->c.Advance(next);
+    uint32_t d = kEndSlot;
+    for (size_t i = ess; i < m; ++i) d = std::min(d, curs[i].c.slot());
+    if (d == kEndSlot) break;
+    const bool wanted = where_[d] == kInBase && (!allow || allow->Has(d));
+    if (!wanted) {
+      for (size_t i = ess; i < m; ++i)
+        if (curs[i].c.slot() == d) curs[i].c.Next();
       continue;
     }
-    if (order[0]->c.slot() == d) {
-      if (where_[d] == kInBase && (!allow || allow->Has(d))) {
-        const uint32_t len = doc_len_[d];
-        for (size_t i = 0; i <= p; ++i) {
-          contrib[order[i]->qi] = bm.TermScore(q[order[i]->qi].weight, order[i]->c.tf(), len);
-          has[order[i]->qi] = 1;
-        }
-        // Summed in query-term order, as every other path does.
-        float score = 0;
-        for (size_t i = 0; i < q.size(); ++i) {
-          if (has[i]) score += contrib[i];
-          has[i] = 0;
-        }
-        Offer(&heap, k, {d, score});
-      }
-      for (size_t i = 0; i <= p; ++i) order[i]->c.Next();
-    } else {
-      for (size_t i = 0; i < p && order[i]->c.slot() < d; ++i) order[i]->c.Advance(d);
+    const uint32_t len = doc_len_[d];
+    float partial = 0;
+    for (size_t i = ess; i < m; ++i) {
+      if (curs[i].c.slot() != d) continue;
+      const float s = bm.TermScore(q[curs[i].qi].weight, curs[i].c.tf(), len);
+      contrib[curs[i].qi] = s;
+      has[curs[i].qi] = 1;
+      partial += s;
+      curs[i].c.Next();
     }
+    // Non-essential terms, largest bound first, while they can still lift
+    // the document to the k-th score.
+    bool pruned = false;
+    for (size_t i = ess; i-- > 0;) {
+      if (partial + prefix[i + 1] < thr) {
+        pruned = true;
+        break;
+      }
+      // The block that would hold d bounds this term more tightly, without
+      // decoding it.
+      const PostingBlock* blk = curs[i].c.ShallowBlock(d);
+      if (!blk) continue;  // the list ends before d
+      if (partial + bm.Bound(q[curs[i].qi].weight, blk->max_tf, blk->min_len) + prefix[i] < thr) {
+        pruned = true;
+        break;
+      }
+      curs[i].c.Advance(d);
+      if (curs[i].c.slot() == d) {
+        const float s = bm.TermScore(q[curs[i].qi].weight, curs[i].c.tf(), len);
+        contrib[curs[i].qi] = s;
+        has[curs[i].qi] = 1;
+        partial += s;
+      }
+    }
+    if (!pruned) {
+      float score = 0;  // in query-term order, as every other path
+      for (size_t i = 0; i < q.size(); ++i)
+        if (has[i]) score += contrib[i];
+      Offer(&heap, k, {d, score});
+      thr = threshold();
+      while (ess < m && prefix[ess + 1] < thr) ++ess;
+    }
+    std::fill(has.begin(), has.end(), 0);
   }
-  Finish(&heap, out);
 }
 
 void TextIndex::SearchExhaustive(const std::vector<std::string>& terms, size_t k,

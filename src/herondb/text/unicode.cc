@@ -56,9 +56,9 @@ CharClass ClassOf(char32_t cp) {
   if (cp < kDirect) return static_cast<CharClass>(kDirectTables.cls[cp]);
   if (cp == 0x2019) return CharClass::kApostrophe;
   const ClassRange* end = std::end(kClassRanges);
-  const ClassRange* it = std::upper_bound(
-      std::begin(kClassRanges), end, cp,
-      [](char32_t c, const ClassRange& r) { return c < r.first; });
+  const ClassRange* it =
+      std::upper_bound(std::begin(kClassRanges), end, cp,
+                       [](char32_t c, const ClassRange& r) { return c < r.first; });
   if (it == std::begin(kClassRanges)) return CharClass::kSeparator;
   --it;
   return cp <= it->last ? static_cast<CharClass>(it->cls) : CharClass::kSeparator;
