@@ -155,7 +155,9 @@ class HeronDBDatasink(Datasink[Dict[str, Any]]):
     Each row becomes one record: its id (a str column), its vector (a list or
     tensor column of length ``dim``) and a metadata dict made of the
     ``metadata_columns`` (a null cell is stored as ``None``; no columns: no
-    metadata). Ids must be unique across the dataset (a repeat fails the
+    metadata), or taken whole from ``metadata_column`` (a column of dicts,
+    as :func:`read_herondb` gives; the named ``metadata_columns`` are added
+    to it). Ids must be unique across the dataset (a repeat fails the
     job). ``path`` must be reachable by every worker under the same name.
 
     The shards are built by Ray tasks, one per shard, after every write task
@@ -174,6 +176,7 @@ class HeronDBDatasink(Datasink[Dict[str, Any]]):
         id_column: str = "id",
         vector_column: str = "vector",
         metadata_columns: Optional[Sequence[str]] = None,
+        metadata_column: Optional[str] = None,
         metric: Optional[str] = None,
         m: Optional[int] = None,
         ef_construction: Optional[int] = None,
@@ -199,6 +202,8 @@ class HeronDBDatasink(Datasink[Dict[str, Any]]):
             metadata_columns = []
         if isinstance(metadata_columns, str) or not all(isinstance(c, str) for c in metadata_columns):
             raise TypeError("metadata_columns must be a list of column names (str)")
+        if metadata_column is not None and not isinstance(metadata_column, str):
+            raise TypeError(f"metadata_column must be a str, got {type(metadata_column).__name__}")
         if metric is not None and not isinstance(metric, str):
             raise TypeError(f"metric must be a str, got {type(metric).__name__}")
         if not isinstance(quantize, bool):
@@ -209,12 +214,17 @@ class HeronDBDatasink(Datasink[Dict[str, Any]]):
         self.id_column = id_column
         self.vector_column = vector_column
         self.metadata_columns = list(metadata_columns)
+        self.metadata_column = metadata_column
         self.metric = _core._canonical_metric(metric) if metric is not None else "cosine"
         self.m = m
         self.ef_construction = ef_construction
         self.quantize = quantize
         self.build_remote_args = dict(build_remote_args or {"num_cpus": 1})
         self.job = uuid.uuid4().hex[:12]
+
+    def _columns(self) -> List[str]:
+        extra = [self.metadata_column] if self.metadata_column else []
+        return [self.id_column, self.vector_column, *self.metadata_columns, *extra]
 
     # -- layout
     @property
@@ -245,8 +255,7 @@ class HeronDBDatasink(Datasink[Dict[str, Any]]):
         if kind == "other":
             raise ValueError(f"{self.path!r} is not empty and not a herondb build folder; choose an empty path")
         if schema is not None and getattr(schema, "names", None) is not None:
-            wanted = [self.id_column, self.vector_column, *self.metadata_columns]
-            missing = _missing_columns(schema.names, wanted)
+            missing = _missing_columns(schema.names, self._columns())
             if missing:
                 raise ValueError(
                     f"column {missing[0]!r} is not in the dataset (columns: {', '.join(schema.names)})"
@@ -274,7 +283,7 @@ class HeronDBDatasink(Datasink[Dict[str, Any]]):
             if accessor.num_rows() == 0:
                 continue
             batch = accessor.to_batch_format("numpy")
-            missing = _missing_columns(batch.keys(), [self.id_column, self.vector_column, *self.metadata_columns])
+            missing = _missing_columns(batch.keys(), self._columns())
             if missing:
                 raise ValueError(
                     f"column {missing[0]!r} is not in the dataset (columns: {', '.join(batch.keys())})"
@@ -292,11 +301,26 @@ class HeronDBDatasink(Datasink[Dict[str, Any]]):
             if bad.any():
                 raise ValueError(f"row {ids[int(np.flatnonzero(bad)[0])]!r} has a vector with NaN or Inf")
             metas: List[Optional[Dict[str, Any]]]
-            if self.metadata_columns:
+            if self.metadata_columns or self.metadata_column:
                 columns = [(c, batch[c]) for c in self.metadata_columns]
+                whole = batch[self.metadata_column] if self.metadata_column else None
                 metas = []
                 for r, rid in enumerate(ids):
-                    meta = {c: _to_python(col[r]) for c, col in columns}
+                    meta: Optional[Dict[str, Any]] = None
+                    if whole is not None:
+                        value = _to_python(whole[r])
+                        if value is not None and not isinstance(value, dict):
+                            raise TypeError(
+                                f"row {rid!r}: column {self.metadata_column!r} must hold a dict "
+                                f"or null, got {type(value).__name__}"
+                            )
+                        meta = value
+                    if columns:
+                        meta = dict(meta or {})
+                        meta.update({c: _to_python(col[r]) for c, col in columns})
+                    if meta is None:
+                        metas.append(None)
+                        continue
                     try:
                         check_metadata_value(meta, "metadata")
                     except (TypeError, ValueError) as e:

@@ -145,6 +145,21 @@ def test_read_herondb_gives_every_record_with_one_read_task_per_shard(built, dat
         assert by_id[ids[i]]["metadata"] == metas[i]
 
 
+def test_resharding_through_read_herondb_and_the_datasink_keeps_every_record(built, data, tmp_path,
+                                                                             queries):
+    path, _, single = built
+    ids, vecs, metas = data
+    new = tmp_path / "resharded"
+    read_herondb(path).write_datasink(
+        HeronDBDatasink(new, dim=DIM, num_shards=2, metadata_column="metadata"))
+    db = ShardedDatabase(new, read_only=True)
+    assert db.num_shards == 2 and sorted(db.ids()) == sorted(ids)
+    for i in (0, 3, N - 1):
+        assert db.get(ids[i]) == (vecs[i].tolist(), metas[i])
+    assert db.search_many(queries, k=10) == single.search_many(queries, k=10)
+    db.close()
+
+
 # ---------------------------------------------------------- batch retrieval
 
 
@@ -333,6 +348,8 @@ def test_datasink_arguments_are_checked_when_it_is_made(tmp_path):
         HeronDBDatasink(tmp_path, dim=8, num_shards=2, metadata_columns="title")
     with pytest.raises(ValueError, match="metric"):
         HeronDBDatasink(tmp_path, dim=8, num_shards=2, metric="hamming")
+    with pytest.raises(TypeError, match="metadata_column"):
+        HeronDBDatasink(tmp_path, dim=8, num_shards=2, metadata_column=["m"])
     with pytest.raises(ValueError, match="no sharded herondb database"):
         read_herondb(tmp_path / "nothing")
 
