@@ -8,9 +8,9 @@ Layout of a sharded database directory::
     ...
 
 Each record lives in exactly one shard, chosen from its id by
-:func:`shard_for_id`: the first 8 bytes of the BLAKE2b digest (8-byte digest
-size) of the id's UTF-8 bytes, read as a little-endian unsigned integer, modulo
-the shard count. The function is fixed by its name and version in the manifest
+:func:`shard_for_id`: the BLAKE2b digest with an 8-byte digest size (not a
+truncated 64-byte digest) of the id's UTF-8 bytes, read as a little-endian
+unsigned integer, modulo the shard count. The function is fixed by its name and version in the manifest
 (``"blake2b64-mod"``, version 1), so every process, Python version and machine
 routes an id the same way (Python's ``hash()`` is salted per process and is
 never used).

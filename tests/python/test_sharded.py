@@ -762,3 +762,24 @@ def test_workers_1_calls_the_shards_in_turn_with_the_same_results(tmp_path):
         ShardedDatabase(path, workers="2")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="workers"):
         ShardedDatabase(path, workers=0)
+
+
+def test_destroy_removes_a_sharded_database_and_refuses_anything_else(tmp_path):
+    from herondb.sharded import destroy
+
+    path = tmp_path / "s"
+    with ShardedDatabase(path, dim=4, num_shards=2) as db:
+        db.add("a", [1, 2, 3, 4])
+    destroy(path)
+    assert not path.exists()
+    destroy(path)  # nothing there: nothing to do
+    plain = tmp_path / "plain"
+    Database(plain, dim=4).close()
+    with pytest.raises(ValueError, match="plain herondb database"):
+        destroy(plain)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "keep.txt").write_text("x")
+    with pytest.raises(ValueError, match="not a sharded"):
+        destroy(other)
+    assert (plain / "CURRENT").exists() and (other / "keep.txt").exists()
