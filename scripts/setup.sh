@@ -35,6 +35,9 @@ log "installing Python build and test dependencies"
 log "installing the integration test dependencies (langchain-core, langchain-tests, llama-index-core)"
 "$PY" -m pip install -q --disable-pip-version-check \
   "langchain-core==1.8.1" "langchain-tests==1.1.9" "llama-index-core==0.14.25"
+# The herondb[ray] extra, for tests/python/test_ray.py (a local Ray cluster).
+log "installing the Ray test dependency"
+"$PY" -m pip install -q --disable-pip-version-check "ray[data]>=2.40"
 
 if [ "${HERONDB_SKIP_INSTALL:-0}" != 1 ]; then
   log "building and installing herondb (pip install .)"

@@ -17,6 +17,7 @@ from . import _core
 from .database import Database
 from .async_database import AsyncDatabase
 from .client import Client
+from .sharded import ShardedDatabase
 from .errors import CorruptionError, DatabaseLockedError, HeronDBError, StorageError
 from .text import analyze
 
@@ -30,6 +31,7 @@ __all__ = [
     "Database",
     "Client",
     "AsyncDatabase",
+    "ShardedDatabase",
     "SearchResult",
     "HeronDBError",
     "DatabaseLockedError",

@@ -4,6 +4,7 @@ from ._core import SearchResult as SearchResult
 from .async_database import AsyncDatabase as AsyncDatabase
 from .client import Client as Client
 from .database import Database as Database
+from .sharded import ShardedDatabase as ShardedDatabase
 from .errors import CorruptionError as CorruptionError
 from .errors import DatabaseLockedError as DatabaseLockedError
 from .errors import HeronDBError as HeronDBError
@@ -16,6 +17,7 @@ __all__ = [
     "Database",
     "Client",
     "AsyncDatabase",
+    "ShardedDatabase",
     "SearchResult",
     "HeronDBError",
     "DatabaseLockedError",

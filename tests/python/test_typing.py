@@ -34,6 +34,7 @@ from herondb import (
     DatabaseLockedError,
     HeronDBError,
     SearchResult,
+    ShardedDatabase,
     StorageError,
 )
 
@@ -127,6 +128,34 @@ async def use_async(path: str) -> None:
     await other.close()
     wrapped = AsyncDatabase.wrap(Database(path))
     await wrapped.close()
+
+
+def use_sharded(path: str) -> int:
+    with ShardedDatabase(path, dim=4, metric="l2", m=8, ef_construction=64, quantize=False,
+                         num_shards=2, sync=False) as db:
+        db.add("a", [1.0, 2.0, 3.0, 4.0], {"k": 1})
+        db.upsert("b", np.ones(4))
+        db.add_many(["c"], np.ones((1, 4), dtype=np.float32), [None])
+        db.upsert_many(["c"], [[1.0, 2.0, 3.0, 4.0]])
+        db.update("a", metadata={"k": 2})
+        hits: List[SearchResult] = db.search([1.0, 0.0, 0.0, 0.0], k=2, ef_search=None,
+                                             where_filter={"k": 2}, max_distance=1.0)
+        many: List[List[SearchResult]] = db.search_many(np.ones((2, 4)), k=1)
+        vector, metadata = db.get("a")
+        gone: bool = db.delete("c")
+        n: int = db.delete_many(["x"]) + db.count({"k": 2}) + len(db) + db.shard_for("a")
+        props: Tuple[int, str, int, int, int, bool, bool, str, List[str]] = (
+            db.dim, db.metric, db.m, db.ef_construction, db.num_shards, db.read_only,
+            db.closed, db.path, db.shard_paths)
+        ids: List[str] = db.ids()
+        stats: Dict[str, Any] = db.stats()
+        db.save()
+        db.compact()
+        db.verify()
+        print(hits, many, vector, metadata, gone, n, props, ids, stats, "a" in db)
+    reader = ShardedDatabase(path, read_only=True)
+    reader.close()
+    return n
 
 
 def handle_errors(path: str) -> str:

@@ -343,6 +343,8 @@ class Database {
   // Slots that may match a filter with $match, narrowed by text indexes
   // (ascending), or nullopt when no text index applies.
   std::optional<std::vector<uint32_t>> TextMatchCandidates(const Filter& filter) const;
+  // The matching set of `filter` for a text search (plan.all when none).
+  void TextFilterPlan(const Filter* filter, FilterPlan* plan) const;
   void TextSearchLocked(const TextIndexEntry& e, const std::vector<std::string>& terms, size_t k,
                         const FilterPlan& plan, std::vector<uint64_t>* allow_scratch,
                         std::vector<text::TextHit>* out, bool exhaustive = false) const;

@@ -240,6 +240,15 @@ std::optional<std::vector<uint32_t>> Database::TextMatchCandidates(const Filter&
   return out;
 }
 
+void Database::TextFilterPlan(const Filter* filter, FilterPlan* plan) const {
+  // Only the matching set: the vector search strategy (and its packed rows)
+  // is of no use to a text search.
+  plan->all = !filter || filter->matches_all();
+  if (plan->all) return;
+  uint64_t uses = 0;
+  plan->set = MatchingSlots(*filter, &uses);
+}
+
 void Database::TextSearchLocked(const TextIndexEntry& e, const std::vector<std::string>& terms,
                                 size_t k, const FilterPlan& plan,
                                 std::vector<uint64_t>* allow_scratch,
@@ -273,7 +282,7 @@ std::vector<SearchHit> Database::SearchText(std::string_view query, size_t k,
   std::vector<std::string> terms;
   e.index->QueryTerms(query, &terms);
   FilterPlan plan;
-  PlanFilter(filter, kDefaultEfSearch, &plan);
+  TextFilterPlan(filter, &plan);
   std::vector<uint64_t> allow;
   std::vector<text::TextHit> hits;
   TextSearchLocked(e, terms, k, plan, &allow, &hits);
@@ -294,7 +303,7 @@ std::vector<SearchHit> Database::SearchTextExhaustive(std::string_view query, si
   std::vector<std::string> terms;
   e.index->QueryTerms(query, &terms);
   FilterPlan plan;
-  PlanFilter(filter, kDefaultEfSearch, &plan);
+  TextFilterPlan(filter, &plan);
   std::vector<uint64_t> allow;
   std::vector<text::TextHit> hits;
   TextSearchLocked(e, terms, k, plan, &allow, &hits, /*exhaustive=*/true);

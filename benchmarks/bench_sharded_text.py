@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""How far sharded BM25 is from one database's BM25 (ShardedDatabase.search_text).
+
+Each shard scores with its own corpus statistics (document count, document
+frequencies, average length), so the merged ranking approximates the ranking
+of one database holding every document. This measures by how much, on the
+text chunks of the MiniLM benchmark corpus (``texts.json`` of
+benchmarks/datasets.py, which is written before any embedding is done):
+
+    python benchmarks/bench_sharded_text.py --n 20000 --shards 2 4 8
+
+Queries: ``--queries`` word triples drawn (fixed seed) from the held-out query
+chunks. Reported per shard count: overlap@10 with the single database's
+top 10, the share of queries whose top-10 list is identical, and the share
+whose top-1 is the same. Writes benchmarks/results/sharded-text-<n>.{json,md}.
+Not run by CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import datasets  # noqa: E402
+
+import herondb  # noqa: E402
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--n", type=int, default=20_000)
+    p.add_argument("--shards", type=int, nargs="+", default=[2, 4, 8])
+    p.add_argument("--queries", type=int, default=200)
+    p.add_argument("--seed", type=int, default=1)
+    args = p.parse_args(argv)
+
+    texts_path = datasets.minilm_dir() / "texts.json"
+    if not texts_path.exists():
+        print(f"{texts_path} is missing: run python benchmarks/datasets.py minilm --corpus-only "
+              "(or the full build)", file=sys.stderr)
+        return 1
+    texts = json.loads(texts_path.read_text())
+    corpus: List[str] = texts["base"][: args.n]
+    rng = random.Random(args.seed)
+    queries: List[str] = []
+    for chunk in texts["queries"]:
+        words = [w for w in chunk.split() if w.isalpha() and len(w) > 3]
+        if len(words) >= 3:
+            queries.append(" ".join(rng.sample(words, 3)))
+        if len(queries) == args.queries:
+            break
+
+    work = Path(tempfile.mkdtemp(prefix="bench-sharded-text-"))
+    ids = [str(i) for i in range(len(corpus))]
+    vecs = np.random.default_rng(0).normal(size=(len(corpus), 4)).astype(np.float32)
+    metas = [{"text": t} for t in corpus]
+    rows: List[Dict[str, Any]] = []
+    try:
+        single = herondb.Database(work / "single", dim=4)
+        single.add_many(ids, vecs, metas)
+        single.create_text_index("text")
+        want = [[r.id for r in single.search_text(q, k=10)] for q in queries]
+        for n in args.shards:
+            db = herondb.ShardedDatabase(work / f"s{n}", dim=4, num_shards=n)
+            db.add_many(ids, vecs, metas)
+            db.create_text_index("text")
+            got = [[r.id for r in db.search_text(q, k=10)] for q in queries]
+            db.close()
+            pairs = [(w, g) for w, g in zip(want, got) if w]
+            rows.append({
+                "shards": n,
+                "queries": len(pairs),
+                "overlap_at_10": sum(len(set(w) & set(g)) / len(w) for w, g in pairs) / len(pairs),
+                "identical_top10": sum(w == g for w, g in pairs) / len(pairs),
+                "same_top1": sum(w[0] == g[0] for w, g in pairs) / len(pairs),
+            })
+            print(rows[-1], file=sys.stderr)
+        single.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    out = HERE / "results"
+    stem = f"sharded-text-{args.n // 1000}k"
+    meta = {"n": len(corpus), "queries": len(queries), "seed": args.seed,
+            "date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}
+    (out / f"{stem}.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
+    lines = [
+        f"# Sharded BM25 vs one database: {len(corpus):,} docstring chunks",
+        "",
+        f"{len(queries)} three-word queries from held-out chunks; k=10; each shard scores "
+        "with its own statistics and the lists are merged by score "
+        "(ShardedDatabase.search_text). Quality only: no timings.",
+        "",
+        "| shards | docs per shard | overlap@10 with one database | identical top-10 lists | same top-1 |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(f"| {r['shards']} | {len(corpus) // r['shards']:,} | {r['overlap_at_10']:.3f} | "
+                     f"{r['identical_top10']:.3f} | {r['same_top1']:.3f} |")
+    (out / f"{stem}.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
