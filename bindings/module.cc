@@ -662,7 +662,14 @@ NB_MODULE(_core, m) {
 
   RegisterTextIndex(
       m.attr("_Database"),
-      {[](nb::handle self) { return nb::cast<PyDatabase&>(self).db(); }, &ToFilter, &ToPyHits});
+      {[](nb::handle self) {
+         // The pointer holds a Call (the handle's gate pass and a use of the
+         // shared database) for as long as the text method keeps it.
+         auto call = std::make_shared<PyDatabase::Call>(nb::cast<PyDatabase&>(self));
+         Database* db = &**call;
+         return std::shared_ptr<Database>(call, db);
+       },
+       &ToFilter, &ToPyHits});
 
   m.def(
       "_close_databases_at",

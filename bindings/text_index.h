@@ -14,8 +14,9 @@
 namespace herondb::py {
 
 // What module.cc lends the text methods: the database behind a _Database
-// handle (a ValueError when closed), a where_filter compiled, and hits
-// turned into a list of SearchResult.
+// handle (a ValueError when closed; the pointer admits one call on the
+// handle, so close() waits until it is dropped), a where_filter compiled,
+// and hits turned into a list of SearchResult.
 struct TextIndexHooks {
   std::shared_ptr<Database> (*db)(nanobind::handle self);
   std::shared_ptr<const Filter> (*filter)(nanobind::handle where_filter);
