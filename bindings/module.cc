@@ -23,6 +23,7 @@
 #include "herondb/db/database.h"
 #include "herondb/kernels/distance.h"
 #include "herondb/meta/filter.h"
+#include "recover.h"
 #include "search_result.h"
 
 namespace nb = nanobind;
@@ -452,6 +453,7 @@ NB_MODULE(_core, m) {
   m.attr("DEFAULT_EF_SEARCH") = Database::kDefaultEfSearch;
 
   if (!AddSearchResultType(m.ptr())) throw nb::python_error();
+  AddRecover(m);
 
   nb::class_<PyDatabase>(m, "_Database")
       .def(nb::init<const std::string&, std::optional<int64_t>, std::optional<std::string>,

@@ -1,4 +1,4 @@
-"""The ``herondb`` command line: inspect, search, import, export, compact and verify.
+"""The ``herondb`` command line: inspect, search, import, export, compact, verify and recover.
 
 Installed as the ``herondb`` console script and runnable as ``python -m herondb``.
 Every command takes ``--json`` (one JSON document on stdout instead of text) and
@@ -639,6 +639,36 @@ def cmd_verify(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
+def cmd_recover(args: argparse.Namespace, out: Output) -> int:
+    """Rewrite a missing or damaged CURRENT to the newest generation that verifies."""
+    from . import _core
+
+    if not os.path.isdir(args.path):
+        raise CliError(f"no database directory at {args.path}")
+    try:
+        with out.spinner("recovering"):
+            result = _core._recover(args.path)
+    except CorruptionError as exc:
+        out.document({"ok": False, "path": os.path.abspath(args.path), "error": str(exc),
+                      "type": type(exc).__name__})
+        print(f"herondb recover: nothing recoverable: {exc}", file=sys.stderr)
+        return 1
+    gen = int(result["generation"])
+    snapshot, wal = f"snapshot-{gen:06d}.hdb", f"wal-{gen:06d}.log"
+    out.document({"ok": True, "path": os.path.abspath(args.path), **result,
+                  "snapshot": snapshot, "wal": wal})
+    if not result["changed"]:
+        out.line(f"nothing to recover: {args.path}: CURRENT names generation {gen} "
+                 f"({result['vectors']:,} vectors), which verifies")
+        return 0
+    out.line(f"CURRENT was not usable: {result['current_problem']}")
+    for name, why in result["skipped"]:
+        out.line(f"skipped {name}: {why}")
+    out.line(f"recovered {args.path}: CURRENT now names generation {gen} ({snapshot} + {wal}, "
+             f"{result['vectors']:,} vectors, database id {result['database_id']})")
+    return 0
+
+
 # -------------------------------------------------------------------- parser
 
 
@@ -740,6 +770,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="check checksums and graph invariants (exit 1 on damage)")
     p.add_argument("path", metavar="PATH", help="database directory")
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("recover", parents=[common],
+                       help="rewrite a missing or damaged CURRENT from the newest good generation")
+    p.add_argument("path", metavar="PATH", help="database directory")
+    p.set_defaults(func=cmd_recover)
     return parser
 
 

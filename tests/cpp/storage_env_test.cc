@@ -16,6 +16,7 @@ namespace {
 using testing::ExpectError;
 using testing::ReadAll;
 using testing::TempDir;
+using testing::WriteAll;
 
 TEST(EnvTest, AppendedBytesReachTheFileBeforeSyncOrClose) {
   TempDir dir;
@@ -124,16 +125,43 @@ TEST(EnvTest, ReadOnlyDirectoryRaisesPermissionDenied) {
   ::chmod(ro.c_str(), 0755);
 }
 
-TEST(EnvTest, FullDeviceRaisesNoSpace) {
-  if (::access("/dev/full", W_OK) != 0) GTEST_SKIP() << "no /dev/full";
-  auto f = Env::Default()->NewAppendableFile("/dev/full");
-  try {
-    f->Append("x", 1);
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.sys_errno(), ENOSPC);
-    EXPECT_NE(std::string(e.what()).find("write /dev/full: No space left"), std::string::npos);
+TEST(EnvTest, DevicesAreRefusedAsNotRegularFiles) {
+  // /dev/full used to be written to (ENOSPC): devices are no database files.
+  for (const char* dev : {"/dev/full", "/dev/zero", "/dev/null"}) {
+    if (::access(dev, R_OK | W_OK) != 0) continue;
+    std::string msg =
+        ExpectError(ErrorCode::kCorruption, [&] { Env::Default()->NewRandomAccessFile(dev); });
+    EXPECT_NE(msg.find("character device, not a regular file"), std::string::npos) << msg;
+    ExpectError(ErrorCode::kCorruption, [&] { Env::Default()->NewAppendableFile(dev); });
+    ExpectError(ErrorCode::kCorruption, [&] { Env::Default()->ReadFileToString(dev); });
   }
+}
+
+TEST(EnvTest, FifoIsRefusedWithoutBlocking) {
+  TempDir dir;
+  const std::string fifo = dir.File("fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  // Without O_NONBLOCK each of these would wait for a peer forever.
+  std::string msg =
+      ExpectError(ErrorCode::kCorruption, [&] { Env::Default()->NewRandomAccessFile(fifo); });
+  EXPECT_NE(msg.find(fifo + ": is a FIFO, not a regular file"), std::string::npos) << msg;
+  ExpectError(ErrorCode::kCorruption, [&] { Env::Default()->NewAppendableFile(fifo); });
+  ExpectError(ErrorCode::kCorruption, [&] { Env::Default()->NewWritableFile(fifo); });
+}
+
+TEST(EnvTest, WritableFilesDoNotFollowSymbolicLinks) {
+  TempDir dir;
+  const std::string target = dir.File("target");
+  WriteAll(target, "keep");
+  const std::string link = dir.File("link");
+  ASSERT_EQ(::symlink(target.c_str(), link.c_str()), 0);
+  std::string msg =
+      ExpectError(ErrorCode::kCorruption, [&] { Env::Default()->NewWritableFile(link); });
+  EXPECT_NE(msg.find("symbolic link"), std::string::npos) << msg;
+  ExpectError(ErrorCode::kCorruption, [&] { Env::Default()->NewAppendableFile(link); });
+  EXPECT_EQ(ReadAll(target), "keep");
+  // Reading through a link to a regular file works.
+  EXPECT_EQ(Env::Default()->ReadFileToString(link), "keep");
 }
 
 TEST(FaultInjectionEnvTest, FailsTheNthWriteAcrossFilesThenRecovers) {

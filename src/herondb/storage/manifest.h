@@ -31,14 +31,20 @@
 // last directory fsync may have failed): keep both generations' files and
 // let the next open decide from CURRENT.
 //
-// CURRENT format (integers little-endian): magic "HRNDBCUR" (8) |
-// u32 format version | u32 extra length L | u64 generation | L bytes extra
-// (the caller's, e.g. a format note) | u32 masked crc32c of all before.
+// CURRENT format (integers little-endian), version 2: magic "HRNDBCUR" (8) |
+// u32 format version (2) | u32 extra length L | u64 generation | 16 bytes
+// database id (db_id.h) | L bytes extra (the caller's) | u32 masked crc32c
+// of all before. Version 1 (written before database ids existed) has no id
+// field; it reads back with the zero id ("legacy"). CURRENT is at most
+// kMaxCurrentSize bytes; a larger file is damage, refused before reading.
 //
 // Contract: ReadCurrent returns nullopt when there is no CURRENT (no
 // database; a lone CURRENT.tmp means the first save never completed), the
 // content otherwise, or throws Error(kCorruption, "<dir>/CURRENT: <what> at
-// offset N") if it is damaged. I/O failures are kIOError.
+// offset N") if it is damaged, too large, or not a regular file. I/O
+// failures are kIOError. WriteCurrent sets *renamed (when given) to true
+// once CURRENT has been replaced: if it throws with *renamed false, CURRENT
+// is unchanged; with *renamed true only the final directory fsync failed.
 #pragma once
 
 #include <cstdint>
@@ -47,6 +53,7 @@
 #include <string_view>
 #include <vector>
 
+#include "herondb/storage/db_id.h"
 #include "herondb/storage/env.h"
 
 namespace herondb {
@@ -54,16 +61,24 @@ namespace herondb {
 inline constexpr char kCurrentFileName[] = "CURRENT";
 inline constexpr char kCurrentTempFileName[] = "CURRENT.tmp";
 inline constexpr char kCurrentMagic[8] = {'H', 'R', 'N', 'D', 'B', 'C', 'U', 'R'};
-inline constexpr uint32_t kCurrentFormatVersion = 1;
+inline constexpr uint32_t kCurrentFormatVersion = 2;
+inline constexpr uint64_t kMaxCurrentSize = 64 * 1024;
 
 struct CurrentInfo {
   uint64_t generation = 0;
+  DbId id;  // zero for a version-1 (legacy) CURRENT
+  uint32_t version = kCurrentFormatVersion;
   std::string extra;
 };
 
 void WriteCurrent(Env* env, const std::string& dir, uint64_t generation,
-                  std::string_view extra = {});
+                  std::string_view extra = {}, const DbId& id = {}, bool* renamed = nullptr);
 std::optional<CurrentInfo> ReadCurrent(Env* env, const std::string& dir);
+// Decodes the bytes of a CURRENT file; `path` names it in errors
+// (kCorruption). ReadCurrent's parser, exposed for tests and fuzzing.
+CurrentInfo DecodeCurrent(std::string_view content, const std::string& path);
+// Encodes a CURRENT file (the current format version).
+std::string EncodeCurrent(uint64_t generation, const DbId& id, std::string_view extra = {});
 
 std::string SnapshotFileName(uint64_t generation);  // "snapshot-000001.hdb"
 std::string LogFileName(uint64_t generation);       // "wal-000001.log"
