@@ -3,6 +3,7 @@
 // The protocol is the one of storage/manifest.h; see database.h.
 #include <algorithm>
 #include <mutex>
+#include <optional>
 
 #include "herondb/common/error.h"
 #include "herondb/db/database.h"
@@ -369,18 +370,18 @@ void Database::SwitchGeneration(const DbStateView& state) {
     RemoveQuietly(env_, snap);
     throw;
   }
-  bool certain = true;
+  std::optional<Error> unsynced;  // switched, but the directory sync failed
   bool renamed = false;
   try {
     WriteCurrent(env_, path_, next, {}, db_id_, &renamed);
-  } catch (const Error&) {
+  } catch (const Error& e) {
     if (!renamed) {  // CURRENT still names generation N
       log.reset();
       RemoveQuietly(env_, log_path);
       RemoveQuietly(env_, snap);
       throw;
     }
-    certain = false;  // switched, but maybe not durably: keep the old files
+    unsynced = e;  // switched, but maybe not durably: keep the old files
   }
   {
     std::lock_guard lk(log_mu_);
@@ -389,10 +390,12 @@ void Database::SwitchGeneration(const DbStateView& state) {
   generation_ = next;
   files_id_ = db_id_;
   dirty_ = false;
-  if (!certain)
-    Throw(ErrorCode::kIOError, "save of " + path_ +
-                                   " switched to the new snapshot but could not sync the "
-                                   "directory; the previous generation is kept as well");
+  if (unsynced)
+    throw Error(ErrorCode::kIOError,
+                "save of " + path_ +
+                    " switched to the new snapshot but could not sync the directory (" +
+                    unsynced->what() + "); the previous generation is kept as well",
+                unsynced->sys_errno());
   try {
     RemoveObsoleteFiles(env_, path_, next);
   } catch (const Error&) {
