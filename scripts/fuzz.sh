@@ -2,7 +2,7 @@
 # Builds herondb's libFuzzer targets (tests/fuzz/*_fuzz.cc, clang with ASan +
 # UBSan) and runs each for a bounded time on a seed corpus made from a fresh
 # database. Corpus, crash artifacts and build stay out of the repository
-# (a temporary directory; the build in build/fuzz).
+# (a temporary directory; the build in build/fuzz, or $HERONDB_FUZZ_BUILD).
 #   scripts/fuzz.sh                      every target, HERONDB_FUZZ_SECONDS each (default 20)
 #   scripts/fuzz.sh wal_fuzz             one target
 # Without clang++ and libFuzzer it says so and exits 0 (the fuzz step is skipped).
@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 JOBS=${JOBS:-$(nproc)}
 SECS=${HERONDB_FUZZ_SECONDS:-20}
+BUILD=${HERONDB_FUZZ_BUILD:-build/fuzz}  # build directory
 
 CXX_FUZZ=${HERONDB_FUZZ_CXX:-}
 if [ -z "$CXX_FUZZ" ]; then
@@ -28,9 +29,9 @@ if [ -z "$CXX_FUZZ" ] || ! printf 'extern "C" int LLVMFuzzerTestOneInput(const u
 fi
 
 echo "[fuzz] building the fuzz targets with $CXX_FUZZ"
-cmake -S . -B build/fuzz -G Ninja -DCMAKE_CXX_COMPILER="$CXX_FUZZ" -DHERONDB_BUILD_FUZZERS=ON \
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_CXX_COMPILER="$CXX_FUZZ" -DHERONDB_BUILD_FUZZERS=ON \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build/fuzz -j"$JOBS" >/dev/null
+cmake --build "$BUILD" -j"$JOBS" >/dev/null
 
 work=$(mktemp -d)
 trap 'rm -rf "$probe" "$work"' EXIT
@@ -79,7 +80,7 @@ for t in "${targets[@]}"; do
   mkdir -p "$corpus" "$work/artifacts/$t"
   echo "[fuzz] $t for ${SECS}s"
   if ! TMPDIR="$work" ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-      "build/fuzz/$t" "$corpus" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 \
+      "$BUILD/$t" "$corpus" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 \
       -artifact_prefix="$work/artifacts/$t/" -print_final_stats=1 >"$work/$t.log" 2>&1; then
     status=1
     tail -n 60 "$work/$t.log"

@@ -56,8 +56,12 @@ def _open(path: str, *, read_only: bool) -> Database:
     """Open an existing database; a missing one is a CliError, not a new database."""
     if not os.path.isdir(path):
         raise CliError(f"no herondb database at {path!r} (no such directory)")
-    if not _database_exists(path):
+    if not _database_exists(path) and not any(
+            glob.glob(os.path.join(glob.escape(path), pattern))
+            for pattern in ("snapshot-*.hdb", "wal-*.log")):
         raise CliError(f"no herondb database at {path!r} (no {_CURRENT_FILE} file)")
+    # Database files without a valid CURRENT: Database raises CorruptionError
+    # (pointing at `herondb recover`).
     if read_only:
         return Database(path, read_only=True)
     return Database(path)

@@ -431,3 +431,16 @@ def test_descriptor_limit_during_save_leaves_the_handle_usable(tmp_path, call):
         assert len(db) == 22
         db.close()
     assert seen_error
+
+
+def test_verify_command_reports_a_missing_current_as_damage(tmp_path, capsys):
+    from herondb.cli import main
+
+    path = tmp_path / "db"
+    _make(path, more=1)
+    os.remove(path / "CURRENT")
+    assert main(["verify", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "DAMAGED" in err and "herondb recover" in err
+    assert main(["recover", str(path)]) == 0
+    assert main(["verify", str(path)]) == 0
