@@ -229,12 +229,16 @@ TEST(DbIdentityTest, MissingCurrentBesideDatabaseFilesIsCorruptionAndChangesNoth
 
 TEST(DbIdentityTest, LeftoversOfACreationThatNeverReachedCurrentAreReplaced) {
   TempDir dir;
-  {
-    auto db = Open(dir.path(), true);
-  }  // generation 1, nothing logged
+  { auto db = Open(dir.path(), true); }  // generation 1, nothing logged
   std::filesystem::remove(dir.File("CURRENT"));
   auto db = Open(dir.path(), true);  // an interrupted creation holds no data
   EXPECT_EQ(db->size(), 0u);
+}
+
+TEST(DbIdentityTest, RecoverOfAMissingDirectoryIsInvalidAndCreatesNothing) {
+  TempDir dir;
+  ExpectError(ErrorCode::kInvalidArgument, [&] { RecoverDatabase(dir.File("none")); });
+  EXPECT_FALSE(std::filesystem::exists(dir.File("none")));
 }
 
 TEST(DbIdentityTest, RecoverRefusesWhileAWriterIsOpen) {
