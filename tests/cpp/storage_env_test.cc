@@ -232,5 +232,59 @@ TEST(FaultInjectionEnvTest, SyncsAndRenamesCanFail) {
   EXPECT_EQ(env.sync_count() + env.rename_count() + env.failed_count(), 0u);
 }
 
+TEST(FaultInjectionEnvTest, PowerLossDropsUnsyncedDataAndUndoesUnsyncedDirectoryOps) {
+  TempDir dir;
+  WriteAll(dir.File("old"), "old-content");
+  WriteAll(dir.File("doomed"), "doomed-content");
+  FaultInjectionEnv env;
+  env.SimulatePowerLoss(true);
+  env.SyncDir(dir.path());
+  {
+    auto f = env.NewWritableFile(dir.File("durable"));
+    f->Append("abc", 3);
+    f->Sync();
+    f->Append("def", 3);  // never synced
+  }
+  env.SyncDir(dir.path());  // "durable" exists for good, with 3 synced bytes
+  {
+    auto f = env.NewWritableFile(dir.File("fresh"));  // created, never dir-synced
+    f->Append("x", 1);
+    f->Sync();
+  }
+  {
+    auto t = env.NewWritableFile(dir.File("tmp"));
+    t->Append("new-content", 11);
+    t->Sync();
+  }
+  env.RenameFile(dir.File("tmp"), dir.File("old"));  // not dir-synced
+  env.RemoveFile(dir.File("doomed"));                // not dir-synced
+  EXPECT_EQ(ReadAll(dir.File("old")), "new-content");
+  env.CutPowerAfter(0);
+  ExpectError(ErrorCode::kIOError, [&] { env.RemoveFile(dir.File("durable")); });
+  EXPECT_TRUE(env.power_cut());
+  env.DropUnsyncedData();
+  EXPECT_EQ(ReadAll(dir.File("durable")), "abc");
+  EXPECT_FALSE(env.FileExists(dir.File("fresh")));
+  EXPECT_FALSE(env.FileExists(dir.File("tmp")));
+  EXPECT_EQ(ReadAll(dir.File("old")), "old-content");
+  EXPECT_EQ(ReadAll(dir.File("doomed")), "doomed-content");
+  EXPECT_FALSE(env.power_cut());
+}
+
+TEST(FaultInjectionEnvTest, FailsTheNthOpenWithTheGivenErrno) {
+  TempDir dir;
+  FaultInjectionEnv env;
+  env.FailOpenAfter(1, EMFILE);
+  env.NewWritableFile(dir.File("a"));
+  try {
+    env.NewRandomAccessFile(dir.File("a"));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.sys_errno(), EMFILE);
+    EXPECT_NE(std::string(e.what()).find("Too many open files"), std::string::npos);
+  }
+  env.NewRandomAccessFile(dir.File("a"));  // a one-shot plan
+}
+
 }  // namespace
 }  // namespace herondb

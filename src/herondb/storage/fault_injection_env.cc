@@ -169,7 +169,7 @@ std::unique_ptr<WritableFile> FaultInjectionEnv::NewWritableFile(const std::stri
   if (simulating()) {
     std::lock_guard<std::mutex> l(mu_);
     tracked_[path] = TrackedFile{};
-    if (!existed) pending_.push_back(DirOp{DirOp::kCreate, path, {}, false, {}, std::nullopt});
+    if (!existed) pending_.push_back(DirOp{DirOp::kCreate, path, {}, false, {}});
   }
   return file;
 }
@@ -182,7 +182,7 @@ std::unique_ptr<WritableFile> FaultInjectionEnv::NewAppendableFile(const std::st
     std::lock_guard<std::mutex> l(mu_);
     auto it = tracked_.find(path);
     if (it == tracked_.end()) tracked_[path] = TrackedFile{file->Size(), file->Size()};
-    if (!existed) pending_.push_back(DirOp{DirOp::kCreate, path, {}, false, {}, std::nullopt});
+    if (!existed) pending_.push_back(DirOp{DirOp::kCreate, path, {}, false, {}});
   }
   return file;
 }
@@ -207,10 +207,9 @@ void FaultInjectionEnv::RenameFile(const std::string& from, const std::string& t
     return;
   }
   std::lock_guard<std::mutex> l(mu_);
-  DirOp op{DirOp::kRename, to, from, base_->FileExists(to), {}, std::nullopt};
+  DirOp op{DirOp::kRename, to, from, base_->FileExists(to), {}};
   if (op.replaced) {
     op.content = DurableContent(to);
-    if (auto it = tracked_.find(to); it != tracked_.end()) op.tracked = it->second;
   }
   base_->RenameFile(from, to);
   tracked_.erase(to);
@@ -227,8 +226,7 @@ void FaultInjectionEnv::RemoveFile(const std::string& path) {
     return;
   }
   std::lock_guard<std::mutex> l(mu_);
-  DirOp op{DirOp::kRemove, path, {}, false, DurableContent(path), std::nullopt};
-  if (auto it = tracked_.find(path); it != tracked_.end()) op.tracked = it->second;
+  DirOp op{DirOp::kRemove, path, {}, false, DurableContent(path)};
   base_->RemoveFile(path);
   tracked_.erase(path);
   pending_.push_back(std::move(op));

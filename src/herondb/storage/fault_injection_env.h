@@ -133,13 +133,11 @@ class FaultInjectionEnv final : public Env {
   };
   struct DirOp {
     enum Kind { kCreate, kRename, kRemove } kind;
-    std::string path;                    // created / removed file, or the rename's target
-    std::string from;                    // the rename's source
-    bool replaced = false;               // the rename replaced an existing file
-    std::string content;                 // durable content of the replaced / removed file
-    std::optional<TrackedFile> tracked;  // tracking state of the replaced / removed file
+    std::string path;       // created / removed file, or the rename's target
+    std::string from;       // the rename's source
+    bool replaced = false;  // the rename replaced an existing file
+    std::string content;    // durable content of the replaced / removed file
   };
-  void NoteCreate(const std::string& path);
   std::string DurableContent(const std::string& path);  // needs mu_
   static std::string DirOf(const std::string& path);
 
