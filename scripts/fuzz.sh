@@ -87,7 +87,7 @@ for t in "${targets[@]}"; do
     for a in "$work/artifacts/$t"/*; do
       [ -f "$a" ] || continue
       echo "[fuzz] $t: input that failed ($(basename "$a")), for tests/cpp/fuzz_regression_test.cc:"
-      od -An -tx1 -v "$a" | head -c 4000
+      od -An -tx1 -v "$a" | head -c 4000 || true
     done
   else
     grep -E "stat::number_of_executed_units|cov:" "$work/$t.log" | tail -n 2 || true

@@ -306,7 +306,6 @@ class Database {
   std::shared_ptr<LogWriter> log_;
   mutable std::mutex log_mu_;
   bool dirty_ = false;   // changes since the live snapshot
-  bool broken_ = false;  // a failed save left the files uncertain
   std::string scratch_record_;
 
   mutable std::shared_mutex mu_;

@@ -37,10 +37,6 @@ struct DecodedRecord {
   std::vector<std::string> ids;  // kDelete
 };
 
-// Reads the log of `generation` record by record, decodes each and calls
-// fn(record); returns the offset where its valid records end. Any damage,
-// or an error thrown by fn, becomes kCorruption naming the file and the
-// record's offset.
 // "belongs to another database" for a file whose id differs from `expected`.
 std::string ForeignIdMessage(const std::string& file, const DbId& found, const DbId& expected,
                              const char* expected_from) {
@@ -140,10 +136,6 @@ void Database::CheckWritable() const {
   if (read_only_)
     Throw(ErrorCode::kReadOnly,
           "database " + path_ + " was opened with read_only=True; it cannot be changed");
-  if (broken_)
-    Throw(ErrorCode::kIOError, "database " + path_ +
-                                   " could not confirm its last save after an I/O error; "
-                                   "close and reopen it");
 }
 
 void Database::LogPuts(PutOp op, const std::vector<PutEntry>& entries) {

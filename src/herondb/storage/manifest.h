@@ -18,7 +18,8 @@
 // between capturing the snapshot's content and step 2):
 //   1. write snapshot N+1 (SnapshotWriter::Finish fsyncs it);
 //   2. LogWriter::Create(wal N+1): an empty log, its header fsynced; new
-//      mutations go there from now on;
+//      mutations go there from now on (the files of both steps carry the
+//      database id, db_id.h, and the id goes into CURRENT too);
 //   3. WriteCurrent(dir, N+1): fsyncs the directory (so both new files are
 //      durable in it), writes + fsyncs CURRENT.tmp, renames it over CURRENT,
 //      fsyncs the directory again;
@@ -27,9 +28,10 @@
 // removed at next open); after it, generation N+1 is live. The two states
 // never mix because a log only ever applies to the snapshot of its own
 // generation (the log header repeats N; check it).
-// If WriteCurrent throws, the rename may or may not have happened (only the
-// last directory fsync may have failed): keep both generations' files and
-// let the next open decide from CURRENT.
+// If WriteCurrent throws, *renamed tells whether CURRENT was replaced: if
+// not, generation N is live (remove the N+1 files); if so, only the final
+// directory fsync failed: N+1 is live but maybe not durably, so keep both
+// generations' files and let the next open decide from CURRENT.
 //
 // CURRENT format (integers little-endian), version 2: magic "HRNDBCUR" (8) |
 // u32 format version (2) | u32 extra length L | u64 generation | 16 bytes
