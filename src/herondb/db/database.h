@@ -305,7 +305,7 @@ class Database {
   // concurrent writers share one fsync (group commit) outside mu_.
   std::shared_ptr<LogWriter> log_;
   mutable std::mutex log_mu_;
-  bool dirty_ = false;   // changes since the live snapshot
+  bool dirty_ = false;  // changes since the live snapshot
   std::string scratch_record_;
 
   mutable std::shared_mutex mu_;
