@@ -24,6 +24,7 @@
 #include "herondb/db/open_databases.h"
 #include "herondb/kernels/distance.h"
 #include "herondb/meta/filter.h"
+#include "recover.h"
 #include "search_result.h"
 #include "text.h"
 #include "vctrs.h"
@@ -536,6 +537,7 @@ NB_MODULE(_core, m) {
   if (!AddSearchResultType(m.ptr())) throw nb::python_error();
   RegisterText(m);
   BindVctrs(m);
+  AddRecover(m);
 
   nb::class_<PyDatabase>(m, "_Database")
       .def(nb::init<const std::string&, std::optional<int64_t>, std::optional<std::string>,

@@ -25,6 +25,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# Optional: clang and libFuzzer for the fuzz step of scripts/test.sh, which
+# skips (saying so) without them.
+if ! command -v clang++-14 >/dev/null || ! ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing clang-14 and libFuzzer (for the fuzz step)"
+    { apt-get update -qq >/dev/null &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang-14 libclang-rt-14-dev >/dev/null; } ||
+      log "could not install clang-14 + libclang-rt-14-dev: the fuzz step will be skipped"
+  fi
+fi
+
 PY=${PYTHON:-python3}
 log "installing Python build and test dependencies"
 "$PY" -m pip install -q --disable-pip-version-check \

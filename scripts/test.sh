@@ -3,7 +3,9 @@
 #   1. C++ unit tests (GoogleTest under ctest), Release build
 #   2. the same C++ tests built with AddressSanitizer + UndefinedBehaviorSanitizer
 #   3. the Python test suite (pytest) against the installed package
-# Set HERONDB_SKIP_ASAN=1 to skip step 2 locally.
+#   4. the libFuzzer targets, HERONDB_FUZZ_SECONDS (20) each (scripts/fuzz.sh;
+#      skipped, saying so, where clang with libFuzzer is missing)
+# Set HERONDB_SKIP_ASAN=1 to skip step 2 locally, HERONDB_SKIP_FUZZ=1 step 4.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -28,4 +30,9 @@ fi
 echo "[test] Python tests"
 # Run from a directory where `import herondb` finds the installed package.
 "$PY" -m pytest tests/python -q -p no:cacheprovider
+
+if [ "${HERONDB_SKIP_FUZZ:-0}" != 1 ]; then
+  echo "[test] fuzzers (bounded time each)"
+  scripts/fuzz.sh
+fi
 echo "[test] all tests passed"

@@ -1,4 +1,4 @@
-"""The ``herondb`` command line: inspect, search, import, export, migrate, compact and verify.
+"""The ``herondb`` command line: inspect, search, import, export, migrate, compact, verify and recover.
 
 Installed as the ``herondb`` console script and runnable as ``python -m herondb``.
 Every command takes ``--json`` (one JSON document on stdout instead of text) and
@@ -57,10 +57,14 @@ def _open(path: str, *, read_only: bool) -> Database:
     """Open an existing database; a missing one is a CliError, not a new database."""
     if not os.path.isdir(path):
         raise CliError(f"no herondb database at {path!r} (no such directory)")
-    if not _database_exists(path):
-        if _vctrs.holds_vctrs(path):
-            raise CliError(f"{path!r} holds a vctrs database: run `herondb migrate {path}` first")
+    if not _database_exists(path) and _vctrs.holds_vctrs(path):
+        raise CliError(f"{path!r} holds a vctrs database: run `herondb migrate {path}` first")
+    if not _database_exists(path) and not any(
+            glob.glob(os.path.join(glob.escape(path), pattern))
+            for pattern in ("snapshot-*.hdb", "wal-*.log")):
         raise CliError(f"no herondb database at {path!r} (no {_CURRENT_FILE} file)")
+    # Database files without a valid CURRENT: Database raises CorruptionError
+    # (pointing at `herondb recover`).
     if read_only:
         return Database(path, read_only=True)
     return Database(path)
@@ -707,6 +711,36 @@ def cmd_migrate(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
+def cmd_recover(args: argparse.Namespace, out: Output) -> int:
+    """Rewrite a missing or damaged CURRENT to the newest generation that verifies."""
+    from . import _core
+
+    if not os.path.isdir(args.path):
+        raise CliError(f"no database directory at {args.path}")
+    try:
+        with out.spinner("recovering"):
+            result = _core._recover(args.path)
+    except CorruptionError as exc:
+        out.document({"ok": False, "path": os.path.abspath(args.path), "error": str(exc),
+                      "type": type(exc).__name__})
+        print(f"herondb recover: nothing recoverable: {exc}", file=sys.stderr)
+        return 1
+    gen = int(result["generation"])
+    snapshot, wal = f"snapshot-{gen:06d}.hdb", f"wal-{gen:06d}.log"
+    out.document({"ok": True, "path": os.path.abspath(args.path), **result,
+                  "snapshot": snapshot, "wal": wal})
+    if not result["changed"]:
+        out.line(f"nothing to recover: {args.path}: CURRENT names generation {gen} "
+                 f"({result['vectors']:,} vectors), which verifies")
+        return 0
+    out.line(f"CURRENT was not usable: {result['current_problem']}")
+    for name, why in result["skipped"]:
+        out.line(f"skipped {name}: {why}")
+    out.line(f"recovered {args.path}: CURRENT now names generation {gen} ({snapshot} + {wal}, "
+             f"{result['vectors']:,} vectors, database id {result['database_id']})")
+    return 0
+
+
 # -------------------------------------------------------------------- parser
 
 
@@ -832,6 +866,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="check checksums and graph invariants (exit 1 on damage)")
     p.add_argument("path", metavar="PATH", help="database directory")
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("recover", parents=[common],
+                       help="rewrite a missing or damaged CURRENT from the newest good generation")
+    p.add_argument("path", metavar="PATH", help="database directory")
+    p.set_defaults(func=cmd_recover)
     return parser
 
 

@@ -16,6 +16,7 @@ namespace {
 using testing::ExpectError;
 using testing::ReadAll;
 using testing::TempDir;
+using testing::WriteAll;
 
 TEST(EnvTest, AppendedBytesReachTheFileBeforeSyncOrClose) {
   TempDir dir;
@@ -124,16 +125,43 @@ TEST(EnvTest, ReadOnlyDirectoryRaisesPermissionDenied) {
   ::chmod(ro.c_str(), 0755);
 }
 
-TEST(EnvTest, FullDeviceRaisesNoSpace) {
-  if (::access("/dev/full", W_OK) != 0) GTEST_SKIP() << "no /dev/full";
-  auto f = Env::Default()->NewAppendableFile("/dev/full");
-  try {
-    f->Append("x", 1);
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.sys_errno(), ENOSPC);
-    EXPECT_NE(std::string(e.what()).find("write /dev/full: No space left"), std::string::npos);
+TEST(EnvTest, DevicesAreRefusedAsNotRegularFiles) {
+  // /dev/full used to be written to (ENOSPC): devices are no database files.
+  for (const char* dev : {"/dev/full", "/dev/zero", "/dev/null"}) {
+    if (::access(dev, R_OK | W_OK) != 0) continue;
+    std::string msg =
+        ExpectError(ErrorCode::kCorruption, [&] { Env::Default()->NewRandomAccessFile(dev); });
+    EXPECT_NE(msg.find("character device, not a regular file"), std::string::npos) << msg;
+    ExpectError(ErrorCode::kCorruption, [&] { Env::Default()->NewAppendableFile(dev); });
+    ExpectError(ErrorCode::kCorruption, [&] { Env::Default()->ReadFileToString(dev); });
   }
+}
+
+TEST(EnvTest, FifoIsRefusedWithoutBlocking) {
+  TempDir dir;
+  const std::string fifo = dir.File("fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  // Without O_NONBLOCK each of these would wait for a peer forever.
+  std::string msg =
+      ExpectError(ErrorCode::kCorruption, [&] { Env::Default()->NewRandomAccessFile(fifo); });
+  EXPECT_NE(msg.find(fifo + ": is a FIFO, not a regular file"), std::string::npos) << msg;
+  ExpectError(ErrorCode::kCorruption, [&] { Env::Default()->NewAppendableFile(fifo); });
+  ExpectError(ErrorCode::kCorruption, [&] { Env::Default()->NewWritableFile(fifo); });
+}
+
+TEST(EnvTest, WritableFilesDoNotFollowSymbolicLinks) {
+  TempDir dir;
+  const std::string target = dir.File("target");
+  WriteAll(target, "keep");
+  const std::string link = dir.File("link");
+  ASSERT_EQ(::symlink(target.c_str(), link.c_str()), 0);
+  std::string msg =
+      ExpectError(ErrorCode::kCorruption, [&] { Env::Default()->NewWritableFile(link); });
+  EXPECT_NE(msg.find("symbolic link"), std::string::npos) << msg;
+  ExpectError(ErrorCode::kCorruption, [&] { Env::Default()->NewAppendableFile(link); });
+  EXPECT_EQ(ReadAll(target), "keep");
+  // Reading through a link to a regular file works.
+  EXPECT_EQ(Env::Default()->ReadFileToString(link), "keep");
 }
 
 TEST(FaultInjectionEnvTest, FailsTheNthWriteAcrossFilesThenRecovers) {
@@ -202,6 +230,60 @@ TEST(FaultInjectionEnvTest, SyncsAndRenamesCanFail) {
   EXPECT_EQ(env.rename_count(), 1u);
   env.ResetCounters();
   EXPECT_EQ(env.sync_count() + env.rename_count() + env.failed_count(), 0u);
+}
+
+TEST(FaultInjectionEnvTest, PowerLossDropsUnsyncedDataAndUndoesUnsyncedDirectoryOps) {
+  TempDir dir;
+  WriteAll(dir.File("old"), "old-content");
+  WriteAll(dir.File("doomed"), "doomed-content");
+  FaultInjectionEnv env;
+  env.SimulatePowerLoss(true);
+  env.SyncDir(dir.path());
+  {
+    auto f = env.NewWritableFile(dir.File("durable"));
+    f->Append("abc", 3);
+    f->Sync();
+    f->Append("def", 3);  // never synced
+  }
+  env.SyncDir(dir.path());  // "durable" exists for good, with 3 synced bytes
+  {
+    auto f = env.NewWritableFile(dir.File("fresh"));  // created, never dir-synced
+    f->Append("x", 1);
+    f->Sync();
+  }
+  {
+    auto t = env.NewWritableFile(dir.File("tmp"));
+    t->Append("new-content", 11);
+    t->Sync();
+  }
+  env.RenameFile(dir.File("tmp"), dir.File("old"));  // not dir-synced
+  env.RemoveFile(dir.File("doomed"));                // not dir-synced
+  EXPECT_EQ(ReadAll(dir.File("old")), "new-content");
+  env.CutPowerAfter(0);
+  ExpectError(ErrorCode::kIOError, [&] { env.RemoveFile(dir.File("durable")); });
+  EXPECT_TRUE(env.power_cut());
+  env.DropUnsyncedData();
+  EXPECT_EQ(ReadAll(dir.File("durable")), "abc");
+  EXPECT_FALSE(env.FileExists(dir.File("fresh")));
+  EXPECT_FALSE(env.FileExists(dir.File("tmp")));
+  EXPECT_EQ(ReadAll(dir.File("old")), "old-content");
+  EXPECT_EQ(ReadAll(dir.File("doomed")), "doomed-content");
+  EXPECT_FALSE(env.power_cut());
+}
+
+TEST(FaultInjectionEnvTest, FailsTheNthOpenWithTheGivenErrno) {
+  TempDir dir;
+  FaultInjectionEnv env;
+  env.FailOpenAfter(1, EMFILE);
+  env.NewWritableFile(dir.File("a"));
+  try {
+    env.NewRandomAccessFile(dir.File("a"));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.sys_errno(), EMFILE);
+    EXPECT_NE(std::string(e.what()).find("Too many open files"), std::string::npos);
+  }
+  env.NewRandomAccessFile(dir.File("a"));  // a one-shot plan
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include "herondb/storage/coding.h"
+#include "herondb/storage/crc32c.h"
 #include "herondb/storage/fault_injection_env.h"
 #include "herondb/storage/log_format.h"
 #include "herondb/storage/log_reader.h"
@@ -143,25 +145,75 @@ TEST(LogTest, ZeroFilledTailIsDropped) {
   EXPECT_EQ(valid_end, offs[3]);
 }
 
-TEST(LogTest, TornFileHeaderMeansNoRecords) {
+TEST(LogTest, FileShorterThanItsHeaderIsCorruption) {
+  // The header is synced before CURRENT names the log: a short file is
+  // damage, never a torn tail (issue 11, defect 3).
   TempDir dir;
   std::string path = dir.File("l");
   WriteSample(path, 1);
   std::string full = ReadAll(path);
   for (size_t cut = 0; cut < kLogHeaderSize; ++cut) {
     WriteAll(path, full.substr(0, cut));
-    LogReader r(Env::Default(), path);
-    EXPECT_TRUE(r.header_torn());
-    uint8_t t;
-    std::string p;
-    EXPECT_FALSE(r.ReadRecord(&t, &p));
-    EXPECT_EQ(r.valid_end(), 0u);
+    std::string msg =
+        ExpectError(ErrorCode::kCorruption, [&] { LogReader r(Env::Default(), path); });
+    EXPECT_NE(msg.find("shorter than its header"), std::string::npos) << msg;
+    EXPECT_NE(msg.find(path), std::string::npos) << msg;
   }
-  auto w = LogWriter::Open(Env::Default(), path, 9, 0);  // rewrites the header
+  ExpectError(ErrorCode::kCorruption, [&] { LogWriter::Open(Env::Default(), path, 9, 0); });
+}
+
+TEST(LogTest, HeaderRecordsTheDatabaseId) {
+  TempDir dir;
+  std::string path = dir.File("l");
+  const DbId id = DbId::Random();
+  auto w = LogWriter::Create(Env::Default(), path, 4, id);
   w->AddRecord(1, "x", false);
+  w.reset();
   LogReader r(Env::Default(), path);
-  EXPECT_EQ(r.log_number(), 9u);
-  EXPECT_EQ(ReadLog(path), (std::vector<Rec>{{1, "x"}}));
+  EXPECT_EQ(r.db_id(), id);
+  EXPECT_EQ(r.format_version(), kLogFormatVersion);
+  EXPECT_EQ(r.header_size(), kLogHeaderSize);
+  EXPECT_EQ(r.log_number(), 4u);
+}
+
+// The version-1 layout (before database ids): 32-byte header.
+std::string EncodeV1Header(uint64_t log_number) {
+  std::string h(kLogMagic, sizeof kLogMagic);
+  storage::PutFixed32(&h, 1);
+  storage::PutFixed32(&h, 0);
+  storage::PutFixed64(&h, log_number);
+  storage::PutFixed32(&h, 0);
+  storage::PutFixed32(&h, crc32c::Mask(crc32c::Value(h.data(), h.size())));
+  return h;
+}
+
+TEST(LogTest, Version1LogStillReadsAndAppends) {
+  TempDir dir;
+  std::string path = dir.File("l");
+  {
+    // A v1 file: the v1 header, then records as LogWriter writes them.
+    auto w = LogWriter::Create(Env::Default(), path, 5);
+    w->AddRecord(3, "old", false);
+    w.reset();
+    std::string body = ReadAll(path).substr(kLogHeaderSize);
+    WriteAll(path, EncodeV1Header(5) + body);
+  }
+  LogReader r(Env::Default(), path);
+  EXPECT_EQ(r.format_version(), 1u);
+  EXPECT_EQ(r.header_size(), kLogHeaderSizeV1);
+  EXPECT_TRUE(r.db_id().empty());
+  uint8_t t;
+  std::string p;
+  ASSERT_TRUE(r.ReadRecord(&t, &p));
+  EXPECT_EQ(p, "old");
+  EXPECT_FALSE(r.ReadRecord(&t, &p));
+  auto w = LogWriter::Open(Env::Default(), path, 5, r.valid_end(), r.header_size());
+  w->AddRecord(3, "new", false);
+  w->Reset();
+  EXPECT_EQ(w->size(), kLogHeaderSizeV1);
+  w->AddRecord(3, "after-reset", false);
+  w.reset();
+  EXPECT_EQ(ReadLog(path), (std::vector<Rec>{{3, "after-reset"}}));
 }
 
 TEST(LogTest, DamagedFileHeaderIsCorruptionAtOffsetZero) {

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <filesystem>
 #include <string>
 
+#include "herondb/storage/coding.h"
+#include "herondb/storage/crc32c.h"
 #include "herondb/storage/fault_injection_env.h"
 #include "herondb/storage/manifest.h"
 #include "storage_test_util.h"
@@ -112,6 +115,57 @@ TEST(ManifestTest, ObsoleteFilesAreOtherGenerationsAndTheTempFile) {
   std::sort(left.begin(), left.end());
   EXPECT_EQ(left, (std::vector<std::string>{"CURRENT", "LOCK", "snapshot-000002.hdb",
                                             "user-notes.txt", "wal-000002.log"}));
+}
+
+TEST(ManifestTest, CurrentRecordsTheDatabaseIdAndReadsVersionOne) {
+  TempDir dir;
+  const DbId id = DbId::Random();
+  WriteCurrent(Env::Default(), dir.path(), 7, "x", id);
+  auto c = ReadCurrent(Env::Default(), dir.path());
+  EXPECT_EQ(c->id, id);
+  EXPECT_EQ(c->version, kCurrentFormatVersion);
+  EXPECT_EQ(c->extra, "x");
+  // The version-1 layout: no id field.
+  std::string v1(kCurrentMagic, sizeof kCurrentMagic);
+  storage::PutFixed32(&v1, 1);
+  storage::PutFixed32(&v1, 0);
+  storage::PutFixed64(&v1, 9);
+  storage::PutFixed32(&v1, crc32c::Mask(crc32c::Value(v1.data(), v1.size())));
+  WriteAll(dir.File("CURRENT"), v1);
+  c = ReadCurrent(Env::Default(), dir.path());
+  EXPECT_EQ(c->generation, 9u);
+  EXPECT_EQ(c->version, 1u);
+  EXPECT_TRUE(c->id.empty());
+}
+
+TEST(ManifestTest, OversizedCurrentIsCorruptionWithoutReadingIt) {
+  TempDir dir;
+  WriteCurrent(Env::Default(), dir.path(), 1);
+  std::filesystem::resize_file(dir.File("CURRENT"), uint64_t{1} << 32);  // sparse
+  std::string msg =
+      ExpectError(ErrorCode::kCorruption, [&] { ReadCurrent(Env::Default(), dir.path()); });
+  EXPECT_NE(msg.find("too large"), std::string::npos) << msg;
+}
+
+TEST(ManifestTest, WriteCurrentSaysWhetherTheRenameHappened) {
+  TempDir dir;
+  FaultInjectionEnv env;
+  WriteCurrent(&env, dir.path(), 1);
+  bool renamed = true;
+  env.FailRenameAfter(0, EIO);
+  ExpectError(ErrorCode::kIOError, [&] { WriteCurrent(&env, dir.path(), 2, {}, {}, &renamed); });
+  EXPECT_FALSE(renamed);
+  env.FailSyncAfter(2, EIO);  // dir sync, file sync, then the final dir sync
+  ExpectError(ErrorCode::kIOError, [&] { WriteCurrent(&env, dir.path(), 3, {}, {}, &renamed); });
+  EXPECT_TRUE(renamed);
+  EXPECT_EQ(ReadCurrent(&env, dir.path())->generation, 3u);
+}
+
+TEST(ManifestTest, DecodeNeverReadsOutOfBoundsOnAnyPrefix) {
+  const std::string good = EncodeCurrent(5, DbId::Random(), "extra");
+  for (size_t n = 0; n < good.size(); ++n)
+    ExpectError(ErrorCode::kCorruption, [&] { DecodeCurrent(good.substr(0, n), "C"); });
+  EXPECT_EQ(DecodeCurrent(good, "C").generation, 5u);
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "herondb/storage/coding.h"
+#include "herondb/storage/crc32c.h"
 #include "herondb/storage/fault_injection_env.h"
 #include "herondb/storage/snapshot_file.h"
 #include "storage_test_util.h"
@@ -292,6 +294,50 @@ TEST(SnapshotFileTest, NewerVersionIsCorruptionNamingIt) {
   full[8] = 9;  // version 9, header crc now wrong too: still corruption
   WriteAll(path, full);
   ExpectError(ErrorCode::kCorruption, [&] { SnapshotReader::Open(Env::Default(), path); });
+}
+
+TEST(SnapshotFileTest, HeaderRecordsTheDatabaseIdUnderItsOwnChecksum) {
+  TempDir dir;
+  const std::string path = dir.File("s");
+  const DbId id = DbId::Random();
+  {
+    SnapshotWriter w(Env::Default(), path, 3, 0, id);
+    w.AddSection(1, "abc", 3);
+    w.Finish();
+  }
+  EXPECT_EQ(SnapshotReader::Open(Env::Default(), path).db_id(), id);
+  std::string good = ReadAll(path);
+  for (size_t at : {32, 40, 47, 48, 51}) {
+    std::string bad = good;
+    bad[at] ^= 0x10;
+    WriteAll(path, bad);
+    std::string msg =
+        ExpectError(ErrorCode::kCorruption, [&] { SnapshotReader::Open(Env::Default(), path); });
+    EXPECT_NE(msg.find("database id checksum"), std::string::npos) << msg;
+  }
+}
+
+TEST(SnapshotFileTest, VersionOneFileReadsWithoutAnId) {
+  TempDir dir;
+  const std::string path = dir.File("s");
+  {
+    SnapshotWriter w(Env::Default(), path, 3);
+    w.AddSection(1, "abc", 3);
+    w.Finish();
+  }
+  // Rewrite as version 1: no id fields, version 1 in header and footer.
+  std::string s = ReadAll(path);
+  storage::EncodeFixed32(s.data() + 8, 1);
+  storage::EncodeFixed32(s.data() + 28, crc32c::Mask(crc32c::Value(s.data(), 28)));
+  std::fill(s.begin() + 32, s.begin() + 52, '\0');
+  char* f = s.data() + s.size() - kSnapshotFooterSize;
+  storage::EncodeFixed32(f + 16, 1);
+  storage::EncodeFixed32(f + 20, crc32c::Mask(crc32c::Value(f, 20)));
+  WriteAll(path, s);
+  SnapshotReader r = SnapshotReader::Open(Env::Default(), path);
+  EXPECT_EQ(r.format_version(), 1u);
+  EXPECT_TRUE(r.db_id().empty());
+  EXPECT_EQ(std::string(r.Section(1)->data(), 3), "abc");
 }
 
 }  // namespace

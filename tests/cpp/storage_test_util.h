@@ -16,9 +16,15 @@ namespace herondb::testing {
 
 class TempDir {
  public:
-  TempDir() {
-    char tmpl[] = "/tmp/herondb-storage-XXXXXX";
-    char* p = ::mkdtemp(tmpl);
+  enum Where { kDisk, kPreferMemory };
+  // kPreferMemory: under /dev/shm (tmpfs) when it exists, for tests that do
+  // many file operations and need no real disk.
+  explicit TempDir(Where where = kDisk) {
+    std::string tmpl = "/tmp/herondb-storage-XXXXXX";
+    std::error_code ec;
+    if (where == kPreferMemory && std::filesystem::is_directory("/dev/shm", ec))
+      tmpl = "/dev/shm/herondb-storage-XXXXXX";
+    char* p = ::mkdtemp(tmpl.data());
     if (p == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = p;
   }

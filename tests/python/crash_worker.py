@@ -1,7 +1,7 @@
 """A writer for the crash tests: applies a deterministic sequence of
 mutations to a database and prints "ack N" (flushed) after call N returned.
 
-Run as ``python crash_worker.py PATH SEED COUNT``; the test kills it with
+Run as ``python crash_worker.py PATH SEED COUNT [sync]``; the test kills it with
 SIGKILL at a random moment. ``make_ops`` and ``apply`` let the test replay
 the same sequence on a plain-Python model.
 """
@@ -123,7 +123,8 @@ def main() -> None:
     import herondb
 
     path, seed, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    db = herondb.Database(path, dim=DIM, metric="euclidean")
+    sync = len(sys.argv) > 4 and sys.argv[4] == "sync"  # fsync every write (group commit)
+    db = herondb.Database(path, dim=DIM, metric="euclidean", sync=sync)
     print("open", flush=True)
     for n, op in enumerate(make_ops(seed, count)):
         run(db, op)

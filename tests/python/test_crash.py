@@ -3,7 +3,8 @@
 must show every acknowledged call, exactly, and nothing else (the call in
 flight may or may not have landed, whole).
 
-HERONDB_CRASH_TRIALS sets the number of trials (default 30)."""
+HERONDB_CRASH_TRIALS sets the number of trials (default 30), and
+HERONDB_CRASH_SYNC_TRIALS those of the same test with sync=True (default 5)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ import crash_worker  # noqa: E402
 PKG_DIR = str(Path(herondb.__file__).resolve().parents[1])
 WORKER = str(Path(__file__).resolve().parent / "crash_worker.py")
 TRIALS = int(os.environ.get("HERONDB_CRASH_TRIALS", "30"))
+SYNC_TRIALS = int(os.environ.get("HERONDB_CRASH_SYNC_TRIALS", "5"))
 OPS = 60
 
 
@@ -39,13 +41,13 @@ def _model_after(ops, n):
     return {k: (list(v), m) for k, (v, m) in model.items()}
 
 
-def _kill_at_random(path: str, seed: int, rng: random.Random) -> int:
+def _kill_at_random(path: str, seed: int, rng: random.Random, sync: bool = False) -> int:
     """Runs a worker, kills it after a random number of acks plus a random
     delay; returns the index of the last acknowledged call (-1: none)."""
     err_path = path + ".stderr"
     with open(err_path, "w") as err_file:
         proc = subprocess.Popen(
-            [sys.executable, WORKER, path, str(seed), str(OPS)],
+            [sys.executable, WORKER, path, str(seed), str(OPS)] + (["sync"] if sync else []),
             stdout=subprocess.PIPE, stderr=err_file, text=True,
             env={**os.environ, "PYTHONPATH": PKG_DIR},
         )
@@ -70,12 +72,13 @@ def _kill_at_random(path: str, seed: int, rng: random.Random) -> int:
     return last
 
 
-@pytest.mark.parametrize("trial", range(TRIALS))
-def test_sigkill_at_a_random_point_loses_no_acknowledged_write(tmp_path, trial):
-    rng = random.Random(1000 + trial)
+@pytest.mark.parametrize("sync,trial", [(False, t) for t in range(TRIALS)] +
+                         [(True, t) for t in range(SYNC_TRIALS)])
+def test_sigkill_at_a_random_point_loses_no_acknowledged_write(tmp_path, sync, trial):
+    rng = random.Random(1000 + trial + (5000 if sync else 0))
     seed = rng.randrange(1 << 30)
     path = str(tmp_path / "db")
-    last = _kill_at_random(path, seed, rng)
+    last = _kill_at_random(path, seed, rng, sync)
     ops = crash_worker.make_ops(seed, OPS)
     db = herondb.Database(path)
     try:

@@ -65,7 +65,7 @@ def test_with_block_saves_and_empties_the_log(tmp_path):
     after = _files(path)
     assert before != after  # a new generation
     wal = [f for f in after if f.startswith("wal-")]
-    assert len(wal) == 1 and os.path.getsize(os.path.join(path, wal[0])) == 32  # header only
+    assert len(wal) == 1 and os.path.getsize(os.path.join(path, wal[0])) == 48  # header only (log format 2)
     with herondb.Database(path) as db:
         assert len(db) == 10
 

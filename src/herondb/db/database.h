@@ -87,6 +87,10 @@ struct DatabaseOptions {
   // honours the environment variable HERONDB_VECTOR_RESIDENCY (auto, map or
   // load); any other value of it is kInvalidArgument at open.
   VectorResidency residency = VectorResidency::kAuto;
+  // Read-only opens only: open this generation's files instead of the one
+  // CURRENT names (for `herondb recover`, db/recover.h); the database id is
+  // taken from the snapshot.
+  std::optional<uint64_t> generation;
 };
 
 struct SearchHit {
@@ -214,6 +218,9 @@ class Database {
   // (used when a handle asking for sync shares an open database).
   void EnableSync() { sync_.store(true, std::memory_order_release); }
   uint64_t generation() const;
+  // The id recorded in the live generation's files (zero for a database
+  // written before ids existed; it gets one at its next save).
+  DbId files_id() const;
 
   // Writes a snapshot and truncates the log (a no-op when nothing changed
   // since the last one).
@@ -295,9 +302,15 @@ class Database {
   void SyncIfNeeded();
   void OpenOrCreate(const DatabaseOptions& options);
   void Create(const DatabaseOptions& options);
-  void Load(uint64_t generation, const DatabaseOptions& options);
+  void Load(uint64_t generation, const std::optional<DbId>& expected_id,
+            const DatabaseOptions& options);
+  // Throws kCorruption when the directory holds snapshot or log files but
+  // no CURRENT, unless they are the leftovers of a creation that never
+  // reached CURRENT (generation 1, no logged record). See database_storage.cc.
+  void RefuseOrphanFiles() const;
   void Adopt(LoadedDbState state);
-  void Replay(const std::string& log_path, uint64_t generation, uint64_t* valid_end);
+  void Replay(const std::string& log_path, uint64_t generation, uint64_t* valid_end,
+              size_t* header_size);
   // Writes `state` as generation_ + 1 and makes it live (save protocol);
   // on success the caller swaps the state in. Needs the write lock.
   void SwitchGeneration(const DbStateView& state);
@@ -362,13 +375,14 @@ class Database {
   VectorResidency residency_ = VectorResidency::kAuto;  // as asked (may be kAuto)
   FileLock lock_;
   uint64_t generation_ = 0;
+  DbId db_id_;     // written into the next generation's files
+  DbId files_id_;  // recorded in the live generation's files (zero: legacy)
   // The live log; null when read-only. Replaced (under mu_ and log_mu_) by
   // a save; SyncIfNeeded takes a reference under log_mu_ alone, so that
   // concurrent writers share one fsync (group commit) outside mu_.
   std::shared_ptr<LogWriter> log_;
   mutable std::mutex log_mu_;
-  bool dirty_ = false;   // changes since the live snapshot
-  bool broken_ = false;  // a failed save left the files uncertain
+  bool dirty_ = false;  // changes since the live snapshot
   std::string scratch_record_;
 
   mutable std::shared_mutex mu_;

@@ -3,6 +3,7 @@
 // The protocol is the one of storage/manifest.h; see database.h.
 #include <algorithm>
 #include <mutex>
+#include <optional>
 
 #include "herondb/common/error.h"
 #include "herondb/db/database.h"
@@ -38,21 +39,34 @@ struct DecodedRecord {
   text::TextIndexDef text_def;                 // kTextIndex
 };
 
+// "belongs to another database" for a file whose id differs from `expected`.
+std::string ForeignIdMessage(const std::string& file, const DbId& found, const DbId& expected,
+                             const char* expected_from) {
+  return file + ": belongs to another database (its database id is " + found.ToString() + ", " +
+         expected_from + " records " + expected.ToString() + ")";
+}
+
 // Reads the log of `generation` record by record, decodes each and calls
-// fn(record); returns the offset where its valid records end. Any damage,
-// or an error thrown by fn, becomes kCorruption naming the file and the
-// record's offset.
+// fn(record); returns the offset where its valid records end (and the
+// file's header size). Any damage, a log of another generation or database
+// (`expected_id`), or an error thrown by fn, becomes kCorruption naming the
+// file and the record's offset.
 template <typename Fn>
 uint64_t ForEachLogRecord(Env* env, const std::string& log_path, uint64_t generation, uint32_t dim,
+                          const DbId& expected_id, const char* id_from, size_t* header_size,
                           Fn&& fn) {
   if (!env->FileExists(log_path))
     Throw(ErrorCode::kCorruption,
           log_path + ": missing (CURRENT names generation " + std::to_string(generation) + ")");
   LogReader reader(env, log_path);
-  if (!reader.header_torn() && reader.log_number() != generation)
+  if (reader.log_number() != generation)
     Throw(ErrorCode::kCorruption, log_path + ": belongs to generation " +
                                       std::to_string(reader.log_number()) + ", not " +
                                       std::to_string(generation) + " at offset 16");
+  if (reader.db_id() != expected_id)
+    Throw(ErrorCode::kCorruption,
+          ForeignIdMessage(log_path, reader.db_id(), expected_id, id_from) + " at offset 24");
+  if (header_size != nullptr) *header_size = reader.header_size();
   uint8_t type = 0;
   std::string payload;
   DecodedRecord rec;
@@ -88,14 +102,45 @@ uint64_t Database::generation() const {
   return generation_;
 }
 
+DbId Database::files_id() const {
+  std::shared_lock lk(mu_);
+  return files_id_;
+}
+
+void Database::RefuseOrphanFiles() const {
+  if (!env_->FileExists(path_)) return;
+  std::vector<std::string> found;
+  bool creation_leftover = true;
+  for (const std::string& name : env_->ListDir(path_)) {
+    auto parsed = ParseDbFileName(name);
+    if (!parsed) continue;
+    if (parsed->kind != DbFileKind::kSnapshot && parsed->kind != DbFileKind::kLog) continue;
+    found.push_back(name);
+    // Create() writes generation 1 (an empty snapshot and a log holding just
+    // its header) before CURRENT: those alone hold no data.
+    if (parsed->generation != 1) creation_leftover = false;
+    if (parsed->kind == DbFileKind::kLog) {
+      try {
+        if (env_->GetFileSize(JoinPath(path_, name)) > kLogHeaderSize) creation_leftover = false;
+      } catch (const Error&) {
+        creation_leftover = false;
+      }
+    }
+  }
+  if (found.empty() || creation_leftover) return;
+  std::sort(found.begin(), found.end());
+  std::string names;
+  for (const std::string& n : found) names += (names.empty() ? "" : ", ") + n;
+  Throw(ErrorCode::kCorruption,
+        JoinPath(path_, kCurrentFileName) + ": missing, but the directory holds database files (" +
+            names + "); nothing was changed. `herondb recover " + path_ +
+            "` can rewrite CURRENT from the newest generation that verifies");
+}
+
 void Database::CheckWritable() const {
   if (read_only_)
     Throw(ErrorCode::kReadOnly,
           "database " + path_ + " was opened with read_only=True; it cannot be changed");
-  if (broken_)
-    Throw(ErrorCode::kIOError, "database " + path_ +
-                                   " could not confirm its last save after an I/O error; "
-                                   "close and reopen it");
 }
 
 void Database::LogPuts(PutOp op, const std::vector<PutEntry>& entries) {
@@ -140,11 +185,18 @@ void Database::SyncIfNeeded() {
 
 void Database::OpenOrCreate(const DatabaseOptions& options) {
   if (read_only_) {
+    if (options.generation) {
+      Load(*options.generation, std::nullopt, options);
+      return;
+    }
     for (int attempt = 1;; ++attempt) {
       std::optional<CurrentInfo> cur = ReadCurrent(env_, path_);
-      if (!cur) Throw(ErrorCode::kInvalidArgument, "no database at " + path_);
+      if (!cur) {
+        RefuseOrphanFiles();
+        Throw(ErrorCode::kInvalidArgument, "no database at " + path_);
+      }
       try {
-        Load(cur->generation, options);
+        Load(cur->generation, cur->id, options);
         return;
       } catch (const Error& e) {
         // A writer's save() may have replaced the generation meanwhile.
@@ -153,18 +205,28 @@ void Database::OpenOrCreate(const DatabaseOptions& options) {
       }
     }
   }
-  if (!options.dim && !ReadCurrent(env_, path_))
-    Throw(ErrorCode::kInvalidArgument, "no database at " + path_ + ": pass dim=... to create one");
-  env_->CreateDirs(path_);
-  lock_ = FileLock::Acquire(path_);
+  if (options.generation)
+    Throw(ErrorCode::kInvalidArgument, "opening a given generation needs read_only");
+  // Nothing is created, locked or removed before this check: a directory
+  // with database files but no valid CURRENT is damage, left as found.
   std::optional<CurrentInfo> cur = ReadCurrent(env_, path_);
   if (!cur) {
+    RefuseOrphanFiles();
+    if (!options.dim)
+      Throw(ErrorCode::kInvalidArgument,
+            "no database at " + path_ + ": pass dim=... to create one");
+  }
+  env_->CreateDirs(path_);
+  lock_ = FileLock::Acquire(path_);
+  cur = ReadCurrent(env_, path_);
+  if (!cur) {
+    RefuseOrphanFiles();  // another process may have changed it meanwhile
     if (!options.dim)
       Throw(ErrorCode::kInvalidArgument,
             "no database at " + path_ + ": pass dim=... to create one");
     Create(options);
   } else {
-    Load(cur->generation, options);
+    Load(cur->generation, cur->id, options);
   }
 }
 
@@ -177,24 +239,36 @@ void Database::Create(const DatabaseOptions& options) {
   index_ = std::make_unique<HnswIndex>(dim_, metric_, params_);
   if (quantize_) index_->EnableQuantized();
   quantized_search_.store(quantize_, std::memory_order_release);
-  // Leftovers of a creation that never reached CURRENT.
+  // Leftovers of a creation that never reached CURRENT (RefuseOrphanFiles
+  // let only those through).
   RemoveObsoleteFiles(env_, path_, 0);
   generation_ = 0;
+  db_id_ = DbId::Random();
   DbParams p{dim_, metric_, params_, quantize_};
   const std::vector<text::TextIndexDef> defs = TextDefsLocked();
   SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_, &defs});
 }
 
-void Database::Load(uint64_t generation, const DatabaseOptions& options) {
+void Database::Load(uint64_t generation, const std::optional<DbId>& expected_id,
+                    const DatabaseOptions& options) {
   const std::string snap = JoinPath(path_, SnapshotFileName(generation));
   if (!env_->FileExists(snap))
     Throw(ErrorCode::kCorruption,
           snap + ": missing (CURRENT names generation " + std::to_string(generation) + ")");
   LoadedDbState st;
+  DbId files_id;
   {
     // LoadDbSnapshot verifies every checksum (the large blocks while it
     // copies or maps them).
     SnapshotReader reader = SnapshotReader::Open(env_, snap, /*verify_checksums=*/false);
+    if (reader.generation() != generation)
+      Throw(ErrorCode::kCorruption, snap + ": holds generation " +
+                                        std::to_string(reader.generation()) + ", not " +
+                                        std::to_string(generation) + " at offset 16");
+    files_id = expected_id.value_or(reader.db_id());
+    if (reader.db_id() != files_id)
+      Throw(ErrorCode::kCorruption,
+            ForeignIdMessage(snap, reader.db_id(), files_id, "CURRENT") + " at offset 32");
     st = LoadDbSnapshot(reader, residency_);
   }
   if (options.dim && *options.dim != st.params.dim)
@@ -231,11 +305,17 @@ void Database::Load(uint64_t generation, const DatabaseOptions& options) {
   for (const text::TextIndexDef& def : st.text_indexes)
     InstallTextIndex(def, BuildTextIndex(def, text::SplitFieldPath(def.field)));
   generation_ = generation;
+  files_id_ = files_id;
+  // A database written before ids existed gets one, recorded at its next
+  // save (which this makes due).
+  db_id_ = files_id.empty() ? DbId::Random() : files_id;
+  if (files_id.empty() && !read_only_) dirty_ = true;
   const std::string log_path = JoinPath(path_, LogFileName(generation));
   uint64_t valid_end = 0;
-  Replay(log_path, generation, &valid_end);
+  size_t header_size = kLogHeaderSize;
+  Replay(log_path, generation, &valid_end, &header_size);
   if (!read_only_) {
-    log_ = LogWriter::Open(env_, log_path, generation, valid_end);
+    log_ = LogWriter::Open(env_, log_path, generation, valid_end, header_size);
     try {
       RemoveObsoleteFiles(env_, path_, generation);
     } catch (const Error&) {
@@ -244,8 +324,10 @@ void Database::Load(uint64_t generation, const DatabaseOptions& options) {
   }
 }
 
-void Database::Replay(const std::string& log_path, uint64_t generation, uint64_t* valid_end) {
-  *valid_end = ForEachLogRecord(env_, log_path, generation, dim_, [&](const DecodedRecord& rec) {
+void Database::Replay(const std::string& log_path, uint64_t generation, uint64_t* valid_end,
+                      size_t* header_size) {
+  *valid_end = ForEachLogRecord(env_, log_path, generation, dim_, files_id_, "its snapshot",
+                                header_size, [&](const DecodedRecord& rec) {
     if (rec.type == LogRecordType::kPut) {
       std::vector<PutEntry> entries(rec.puts.size());
       for (size_t i = 0; i < rec.puts.size(); ++i) {
@@ -283,47 +365,49 @@ void Database::Replay(const std::string& log_path, uint64_t generation, uint64_t
 }
 
 void Database::SwitchGeneration(const DbStateView& state) {
+  // Refuse to save (loudly) when the lock is no longer certainly ours.
+  if (lock_.held()) lock_.Check();
   const uint64_t next = generation_ + 1;
   const std::string snap = JoinPath(path_, SnapshotFileName(next));
   const std::string log_path = JoinPath(path_, LogFileName(next));
-  WriteDbSnapshot(env_, snap, next, state);  // a failed writer removes its file
+  // Any failure before CURRENT is replaced leaves generation N live and this
+  // handle usable: the files of N+1 made so far are removed, and the error
+  // (with the OS's errno) goes to the caller.
+  WriteDbSnapshot(env_, snap, next, state, db_id_);  // a failed writer removes its file
   std::shared_ptr<LogWriter> log;
   try {
-    log = LogWriter::Create(env_, log_path, next);
+    log = LogWriter::Create(env_, log_path, next, db_id_);
   } catch (const Error&) {
+    RemoveQuietly(env_, log_path);
     RemoveQuietly(env_, snap);
     throw;
   }
-  bool certain = true;
+  std::optional<Error> unsynced;  // switched, but the directory sync failed
+  bool renamed = false;
   try {
-    WriteCurrent(env_, path_, next);
-  } catch (const Error&) {
-    // The rename may or may not have happened: CURRENT decides.
-    std::optional<CurrentInfo> cur;
-    try {
-      cur = ReadCurrent(env_, path_);
-    } catch (const Error&) {
-      broken_ = true;
-      throw;
-    }
-    if (!cur || cur->generation != next) {
+    WriteCurrent(env_, path_, next, {}, db_id_, &renamed);
+  } catch (const Error& e) {
+    if (!renamed) {  // CURRENT still names generation N
       log.reset();
       RemoveQuietly(env_, log_path);
       RemoveQuietly(env_, snap);
       throw;
     }
-    certain = false;  // switched, but maybe not durably: keep the old files
+    unsynced = e;  // switched, but maybe not durably: keep the old files
   }
   {
     std::lock_guard lk(log_mu_);
     log_ = std::move(log);
   }
   generation_ = next;
+  files_id_ = db_id_;
   dirty_ = false;
-  if (!certain)
-    Throw(ErrorCode::kIOError, "save of " + path_ +
-                                   " switched to the new snapshot but could not sync the "
-                                   "directory; the previous generation is kept as well");
+  if (unsynced)
+    throw Error(ErrorCode::kIOError,
+                "save of " + path_ +
+                    " switched to the new snapshot but could not sync the directory (" +
+                    unsynced->what() + "); the previous generation is kept as well",
+                unsynced->sys_errno());
   try {
     RemoveObsoleteFiles(env_, path_, next);
   } catch (const Error&) {
@@ -403,10 +487,18 @@ void Database::VerifyFiles() const {
   const std::string snap = JoinPath(path_, SnapshotFileName(generation_));
   {
     SnapshotReader reader = SnapshotReader::Open(env_, snap, /*verify_checksums=*/false);
+    if (reader.generation() != generation_)
+      Throw(ErrorCode::kCorruption, snap + ": holds generation " +
+                                        std::to_string(reader.generation()) + ", not " +
+                                        std::to_string(generation_) + " at offset 16");
+    if (reader.db_id() != files_id_)
+      Throw(
+          ErrorCode::kCorruption,
+          ForeignIdMessage(snap, reader.db_id(), files_id_, "the open database") + " at offset 32");
     LoadedDbState st = LoadDbSnapshot(reader, VectorResidency::kMap);  // verifies every checksum
   }
-  ForEachLogRecord(env_, JoinPath(path_, LogFileName(generation_)), generation_, dim_,
-                   [](const DecodedRecord&) {});
+  ForEachLogRecord(env_, JoinPath(path_, LogFileName(generation_)), generation_, dim_, files_id_,
+                   "the open database", nullptr, [](const DecodedRecord&) {});
   lk.unlock();
   std::string err = Verify();
   if (!err.empty()) Throw(ErrorCode::kCorruption, path_ + " (in memory): " + err);

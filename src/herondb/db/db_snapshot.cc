@@ -108,13 +108,13 @@ class Loader {
 }  // namespace
 
 uint64_t WriteDbSnapshot(Env* env, const std::string& path, uint64_t generation,
-                         const DbStateView& state) {
+                         const DbStateView& state, const DbId& id) {
   const DbParams& p = *state.params;
   const HnswIndex& index = *state.index;
   const HnswGraph& g = index.graph();
   const size_t n = index.size();
 
-  SnapshotWriter w(env, path, generation);
+  SnapshotWriter w(env, path, generation, 0, id);
   char parm[kParmSize] = {};
   EncodeFixed32(parm + 0, kLayoutVersion);
   EncodeFixed32(parm + 4, p.dim);

@@ -95,9 +95,10 @@ struct LoadedDbState {
   VectorResidency residency = VectorResidency::kMap;  // how the vectors are held
 };
 
-// Writes generation `generation` to `path`; returns the file's size.
+// Writes generation `generation` of database `id` to `path`; returns the
+// file's size.
 uint64_t WriteDbSnapshot(Env* env, const std::string& path, uint64_t generation,
-                         const DbStateView& state);
+                         const DbStateView& state, const DbId& id = {});
 
 // kAuto resolved for a block of `bytes` bytes (kMap or kLoad).
 VectorResidency ResolveResidency(VectorResidency r, uint64_t bytes, bool quantized);

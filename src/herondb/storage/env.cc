@@ -41,6 +41,55 @@ int OpenRetry(const char* path, int flags, mode_t mode = 0) {
   return fd;
 }
 
+// What a non-regular file is, for messages.
+const char* FileTypeName(mode_t mode) {
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISLNK(mode)) return "a symbolic link";
+  return "not a plain file";
+}
+
+[[noreturn]] void ThrowNotRegular(const std::string& path, mode_t mode) {
+  throw Error(ErrorCode::kCorruption, path + ": is " + FileTypeName(mode) + ", not a regular file");
+}
+
+// Opens `path` so that it cannot block (O_NONBLOCK: a FIFO without a peer
+// neither waits nor, for reading, blocks later reads) and accepts only a
+// regular file; the descriptor is returned in blocking mode. With
+// O_NOFOLLOW in `flags` a symbolic link is refused as well. A non-regular
+// file is kCorruption naming it; other failures kIOError.
+int OpenRegular(const std::string& path, int flags, mode_t mode = 0) {
+  int fd = OpenRetry(path.c_str(), flags | O_NONBLOCK, mode);
+  if (fd < 0) {
+    const int err = errno;
+    struct stat st;
+    if ((err == ELOOP || err == ENXIO || err == EISDIR || err == EWOULDBLOCK) &&
+        ::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+      ThrowNotRegular(path, st.st_mode);
+    throw IOError("open", path, err);
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    throw IOError("stat", path, err);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    ThrowNotRegular(path, st.st_mode);
+  }
+  const int fl = ::fcntl(fd, F_GETFL);
+  if (fl < 0 || ::fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+    const int err = errno;
+    ::close(fd);
+    throw IOError("fcntl", path, err);
+  }
+  return fd;
+}
+
 class PosixWritableFile final : public WritableFile {
  public:
   PosixWritableFile(std::string path, int fd, uint64_t size)
@@ -162,14 +211,14 @@ class PosixRandomAccessFile final : public RandomAccessFile {
 class PosixEnv final : public Env {
  public:
   std::unique_ptr<WritableFile> NewWritableFile(const std::string& path) override {
-    int fd = OpenRetry(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) throw IOError("open", path, errno);
+    // O_TRUNC cannot hurt a non-regular file (FIFOs and devices ignore it;
+    // O_NOFOLLOW keeps a symbolic link's target out of reach).
+    int fd = OpenRegular(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
     return std::make_unique<PosixWritableFile>(path, fd, 0);
   }
 
   std::unique_ptr<WritableFile> NewAppendableFile(const std::string& path) override {
-    int fd = OpenRetry(path.c_str(), O_WRONLY | O_CREAT, 0644);
-    if (fd < 0) throw IOError("open", path, errno);
+    int fd = OpenRegular(path, O_WRONLY | O_CREAT | O_NOFOLLOW, 0644);
     off_t end = ::lseek(fd, 0, SEEK_END);
     if (end < 0) {
       int err = errno;
@@ -180,8 +229,7 @@ class PosixEnv final : public Env {
   }
 
   std::unique_ptr<RandomAccessFile> NewRandomAccessFile(const std::string& path) override {
-    int fd = OpenRetry(path.c_str(), O_RDONLY);
-    if (fd < 0) throw IOError("open", path, errno);
+    int fd = OpenRegular(path, O_RDONLY);
     return std::make_unique<PosixRandomAccessFile>(path, fd);
   }
 

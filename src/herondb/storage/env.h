@@ -14,7 +14,14 @@
 //   If Append() fails part-way, some of its bytes may be in the file; Size()
 //   still reports the length before the call, and Truncate(Size()) removes
 //   them (LogWriter relies on this).
-// - Files are opened O_CLOEXEC with mode 0644 (subject to the umask).
+// - Files are opened O_CLOEXEC with mode 0644 (subject to the umask), and
+//   O_NONBLOCK so that a FIFO or device in a file's place cannot make the
+//   open (or a read) wait. Only regular files are accepted: anything else
+//   (FIFO, device, directory, socket) is Error(kCorruption, "<path>: is a
+//   FIFO, not a regular file"). Files opened for writing are opened
+//   O_NOFOLLOW: a symbolic link there is refused the same way (its target is
+//   never truncated or written); files opened for reading may be symbolic
+//   links to regular files.
 // - Env::Default() is a stateless PosixEnv shared by the whole process;
 //   Env methods and distinct file objects may be used from any thread, but
 //   one file object must not be used by two threads at once.

@@ -18,14 +18,42 @@
 //   (default 0), imitating a disk that fills up part-way through a write.
 // - A failed operation is counted in failed_count() and not in the kind's
 //   counter (write_count() counts writes that reached the base Env).
+// - FailOpenAfter(n, err) / FailAllOpensAfter(n, err): the same for file
+//   opens (NewWritableFile, NewAppendableFile, NewRandomAccessFile,
+//   ReadFileToString and the directory open of SyncDir), e.g. EMFILE.
 // - Reset() clears all failure plans and the partial-write size; counters are
 //   cleared by ResetCounters(). All methods are thread-safe.
+//
+// Power-loss simulation (SimulatePowerLoss(true), before the files are
+// opened through this Env):
+// - The Env tracks, for every file written through it, how many bytes are
+//   durable (made so by WritableFile::Sync; a file opened for appending is
+//   taken as durable up to its size at open; a Truncate lowers it), and the
+//   directory operations (file creations, renames, removals) made since the
+//   last SyncDir of their directory. Syncs of the base files are skipped
+//   (durability is simulated, so a test runs at memory speed).
+// - CutPowerAfter(n): the next n mutating operations (writes, syncs,
+//   renames, removals, file creations) succeed; from the (n+1)-th on, every
+//   one fails with EIO (the machine has stopped): nothing more reaches the
+//   disk. power_cut() says whether it has happened.
+// - DropUnsyncedData(rng): turns the files into what a power loss leaves:
+//   every tracked file is cut to its durable length (with an rng: to a
+//   random length between its durable length and its size, a torn tail),
+//   and the directory operations not followed by a directory sync are
+//   undone, newest first (a created file disappears, a rename is reversed
+//   and the replaced file's durable content restored, a removed file comes
+//   back with its durable content). Then tracking starts afresh and the
+//   power is back on. Files are read and written with the base Env.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "herondb/storage/env.h"
 
@@ -43,6 +71,8 @@ class FaultInjectionEnv final : public Env {
   void FailAllSyncsAfter(int n, int err);
   void FailRenameAfter(int n, int err);
   void FailAllRenamesAfter(int n, int err);
+  void FailOpenAfter(int n, int err);
+  void FailAllOpensAfter(int n, int err);
   void SetPartialWrite(size_t bytes);
   void Reset();
   void ResetCounters();
@@ -52,6 +82,14 @@ class FaultInjectionEnv final : public Env {
   uint64_t sync_count() const;
   uint64_t rename_count() const;
   uint64_t failed_count() const;
+
+  // --- power-loss simulation (see above) ---
+  void SimulatePowerLoss(bool on);
+  void CutPowerAfter(uint64_t n);
+  bool power_cut() const;
+  // Mutating operations counted since CutPowerAfter (or since tracking began).
+  uint64_t mutation_count() const;
+  void DropUnsyncedData(std::mt19937_64* rng = nullptr);
 
   // --- Env ---
   std::unique_ptr<WritableFile> NewWritableFile(const std::string& path) override;
@@ -68,9 +106,15 @@ class FaultInjectionEnv final : public Env {
 
   // Used by the wrapped files. Returns 0 to go ahead, else the errno to fail
   // with (and counts the failure); counts the success otherwise.
-  enum class Op { kWrite, kSync, kRename };
+  enum class Op { kWrite, kSync, kRename, kOpen };
   int Decide(Op op, uint64_t bytes = 0);
   size_t partial_write() const;
+  // Power-loss bookkeeping of the wrapped files.
+  bool simulating() const;
+  int CountMutation();  // 0, or EIO once the power is cut
+  void NoteAppend(const std::string& path, uint64_t new_size);
+  void NoteSync(const std::string& path, uint64_t size);
+  void NoteTruncate(const std::string& path, uint64_t size);
 
  private:
   struct Plan {
@@ -83,9 +127,30 @@ class FaultInjectionEnv final : public Env {
 
   Env* base_;
   mutable std::mutex mu_;
-  Plan plans_[3];
+  struct TrackedFile {
+    uint64_t durable = 0;  // bytes that survive a power loss
+    uint64_t size = 0;     // bytes written
+  };
+  struct DirOp {
+    enum Kind { kCreate, kRename, kRemove } kind;
+    std::string path;       // created / removed file, or the rename's target
+    std::string from;       // the rename's source
+    bool replaced = false;  // the rename replaced an existing file
+    std::string content;    // durable content of the replaced / removed file
+  };
+  std::string DurableContent(const std::string& path);  // needs mu_
+  static std::string DirOf(const std::string& path);
+
+  Plan plans_[4];
   size_t partial_write_ = 0;
-  uint64_t counts_[3] = {0, 0, 0};
+  uint64_t counts_[4] = {0, 0, 0, 0};
+  bool simulate_ = false;
+  bool cut_armed_ = false;
+  bool power_cut_ = false;
+  uint64_t cut_after_ = 0;
+  uint64_t mutations_ = 0;
+  std::map<std::string, TrackedFile> tracked_;
+  std::vector<DirOp> pending_;
   uint64_t bytes_written_ = 0;
   uint64_t failed_ = 0;
 };

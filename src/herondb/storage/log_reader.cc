@@ -20,29 +20,28 @@ constexpr size_t kBufferSize = 256 * 1024;
 LogReader::LogReader(Env* env, const std::string& path)
     : path_(path), file_(env->NewRandomAccessFile(path)) {
   file_size_ = file_->Size();
-  if (file_size_ < kLogHeaderSize) {
-    header_torn_ = true;
-    valid_end_ = 0;
-    eof_ = true;
-    return;
-  }
+  auto too_short = [&] {
+    Corrupt("file shorter than its header (" + std::to_string(file_size_) +
+                " bytes; the header is synced before the log is used)",
+            file_size_);
+  };
   char h[kLogHeaderSize];
-  if (!Fetch(0, kLogHeaderSize, h)) {
-    header_torn_ = true;
-    eof_ = true;
-    return;
-  }
+  if (file_size_ < 12 || !Fetch(0, 12, h)) too_short();
   if (std::memcmp(h, kLogMagic, sizeof kLogMagic) != 0) Corrupt("bad log file magic", 0);
-  uint32_t stored = crc32c::Unmask(DecodeFixed32(h + 28));
-  if (stored != crc32c::Value(h, 28)) Corrupt("bad log file header checksum", 0);
-  uint32_t version = DecodeFixed32(h + 8);
-  if (version > kLogFormatVersion || version == 0) {
-    Corrupt("unsupported log format version " + std::to_string(version) +
-                " (this build reads version " + std::to_string(kLogFormatVersion) + ")",
+  version_ = DecodeFixed32(h + 8);
+  if (version_ > kLogFormatVersion || version_ == 0) {
+    Corrupt("unsupported log format version " + std::to_string(version_) +
+                " (this build reads versions 1 to " + std::to_string(kLogFormatVersion) + ")",
             8);
   }
+  header_size_ = version_ == 1 ? kLogHeaderSizeV1 : kLogHeaderSize;
+  if (file_size_ < header_size_ || !Fetch(0, header_size_, h)) too_short();
+  const size_t crc_at = header_size_ - 4;
+  uint32_t stored = crc32c::Unmask(DecodeFixed32(h + crc_at));
+  if (stored != crc32c::Value(h, crc_at)) Corrupt("bad log file header checksum", 0);
   log_number_ = DecodeFixed64(h + 16);
-  valid_end_ = kLogHeaderSize;
+  if (version_ >= 2) id_ = DbId::FromBytes(h + 24);
+  valid_end_ = header_size_;
 }
 
 void LogReader::Corrupt(const std::string& what, uint64_t offset) const {

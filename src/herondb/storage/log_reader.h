@@ -4,9 +4,9 @@
 //
 // Contract:
 // - The constructor opens the file and checks its header: kIOError if it
-//   cannot be read, kCorruption ("<path>: <what> at offset 0") if a complete
-//   header is damaged or of a newer version. A file shorter than the header
-//   holds no records.
+//   cannot be read, kCorruption ("<path>: <what> at offset N") if the file
+//   is not a regular file, is shorter than its header, or the header is
+//   damaged or of a newer version. Versions 1 and 2 are read.
 // - ReadRecord returns the records one by one exactly as they were passed to
 //   LogWriter::AddRecord, then false. It throws Error(kCorruption,
 //   "<path>: bad record <header|checksum> at offset N") when damage at N is
@@ -43,8 +43,11 @@ class LogReader {
   uint64_t file_size() const { return file_size_; }
   // After ReadRecord returned false: bytes dropped as a torn tail.
   uint64_t dropped_bytes() const { return eof_ ? file_size_ - valid_end_ : 0; }
-  // True when the file was shorter than its header (no records).
-  bool header_torn() const { return header_torn_; }
+  // Size of the file header (by version) and the database id it records
+  // (zero for version 1).
+  size_t header_size() const { return header_size_; }
+  uint32_t format_version() const { return version_; }
+  const DbId& db_id() const { return id_; }
   const std::string& path() const { return path_; }
 
  private:
@@ -66,7 +69,9 @@ class LogReader {
   uint64_t file_size_ = 0;
   uint64_t log_number_ = 0;
   uint64_t valid_end_ = 0;
-  bool header_torn_ = false;
+  size_t header_size_ = kLogHeaderSize;
+  uint32_t version_ = kLogFormatVersion;
+  DbId id_;
   bool eof_ = false;
   std::string buf_;  // file bytes [buf_offset_, buf_offset_ + buf_.size())
   uint64_t buf_offset_ = 0;

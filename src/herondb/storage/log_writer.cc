@@ -14,11 +14,12 @@ using storage::EncodeFixed32;
 using storage::PutFixed32;
 using storage::PutFixed64;
 
-std::string EncodeLogFileHeader(uint64_t log_number) {
+std::string EncodeLogFileHeader(uint64_t log_number, const DbId& id) {
   std::string h(kLogMagic, sizeof kLogMagic);
   PutFixed32(&h, kLogFormatVersion);
   PutFixed32(&h, 0);
   PutFixed64(&h, log_number);
+  id.AppendTo(&h);
   PutFixed32(&h, 0);
   PutFixed32(&h, crc32c::Mask(crc32c::Value(h.data(), h.size())));
   return h;
@@ -39,8 +40,12 @@ struct LogWriter::Waiter {
   std::condition_variable cv;
 };
 
-LogWriter::LogWriter(std::string path, uint64_t log_number, std::unique_ptr<WritableFile> file)
-    : path_(std::move(path)), log_number_(log_number), file_(std::move(file)) {
+LogWriter::LogWriter(std::string path, uint64_t log_number, std::unique_ptr<WritableFile> file,
+                     size_t header_size)
+    : path_(std::move(path)),
+      log_number_(log_number),
+      header_size_(header_size),
+      file_(std::move(file)) {
   size_ = file_->Size();
 }
 
@@ -51,24 +56,24 @@ LogWriter::~LogWriter() {
   }
 }
 
-std::unique_ptr<LogWriter> LogWriter::Create(Env* env, const std::string& path,
-                                             uint64_t log_number) {
+std::unique_ptr<LogWriter> LogWriter::Create(Env* env, const std::string& path, uint64_t log_number,
+                                             const DbId& id) {
   auto file = env->NewWritableFile(path);
-  std::string header = EncodeLogFileHeader(log_number);
+  std::string header = EncodeLogFileHeader(log_number, id);
   file->Append(header.data(), header.size());
   file->Sync();
-  return std::unique_ptr<LogWriter>(new LogWriter(path, log_number, std::move(file)));
+  return std::unique_ptr<LogWriter>(
+      new LogWriter(path, log_number, std::move(file), kLogHeaderSize));
 }
 
 std::unique_ptr<LogWriter> LogWriter::Open(Env* env, const std::string& path, uint64_t log_number,
-                                           uint64_t valid_end) {
+                                           uint64_t valid_end, size_t header_size) {
+  if (valid_end < header_size) {
+    throw Error(ErrorCode::kCorruption, path + ": valid end " + std::to_string(valid_end) +
+                                            " lies inside the file header at offset 0");
+  }
   auto file = env->NewAppendableFile(path);
-  if (valid_end < kLogHeaderSize) {
-    file->Truncate(0);
-    std::string header = EncodeLogFileHeader(log_number);
-    file->Append(header.data(), header.size());
-    file->Sync();
-  } else if (file->Size() != valid_end) {
+  if (file->Size() != valid_end) {
     if (file->Size() < valid_end) {
       throw Error(ErrorCode::kCorruption,
                   path + ": log is shorter (" + std::to_string(file->Size()) +
@@ -77,7 +82,7 @@ std::unique_ptr<LogWriter> LogWriter::Open(Env* env, const std::string& path, ui
     file->Truncate(valid_end);
     file->Sync();
   }
-  return std::unique_ptr<LogWriter>(new LogWriter(path, log_number, std::move(file)));
+  return std::unique_ptr<LogWriter>(new LogWriter(path, log_number, std::move(file), header_size));
 }
 
 void LogWriter::CheckUsableLocked() const {
@@ -235,10 +240,10 @@ void LogWriter::RunExclusive(bool allow_broken, Fn&& fn) {
 
 void LogWriter::Reset() {
   RunExclusive(false, [&] {
-    file_->Truncate(kLogHeaderSize);
+    file_->Truncate(header_size_);
     file_->Sync();
     std::lock_guard<std::mutex> l(mu_);
-    size_ = kLogHeaderSize;
+    size_ = header_size_;
   });
 }
 

@@ -44,15 +44,17 @@ namespace herondb {
 class LogWriter {
  public:
   // Creates `path` (replacing any file of that name) holding only the file
-  // header for `log_number`, and syncs it.
-  static std::unique_ptr<LogWriter> Create(Env* env, const std::string& path, uint64_t log_number);
+  // header for `log_number` and database `id`, and syncs it.
+  static std::unique_ptr<LogWriter> Create(Env* env, const std::string& path, uint64_t log_number,
+                                           const DbId& id = {});
   // Opens an existing log to append after its last valid record, as found by
   // LogReader::valid_end(): a torn tail after `valid_end` is cut off (and the
-  // cut synced). When valid_end < kLogHeaderSize (a torn file header) the
-  // header for `log_number` is rewritten. The caller checks that the file's
-  // log number is the expected one (LogReader::log_number()).
+  // cut synced). `header_size` is the file's (LogReader::header_size(): a
+  // version-1 log keeps its version); valid_end below it is kCorruption.
+  // The caller checks that the file's log number and id are the expected
+  // ones (LogReader::log_number(), db_id()).
   static std::unique_ptr<LogWriter> Open(Env* env, const std::string& path, uint64_t log_number,
-                                         uint64_t valid_end);
+                                         uint64_t valid_end, size_t header_size = kLogHeaderSize);
 
   ~LogWriter();  // closes without syncing
   LogWriter(const LogWriter&) = delete;
@@ -75,7 +77,8 @@ class LogWriter {
 
  private:
   struct Waiter;
-  LogWriter(std::string path, uint64_t log_number, std::unique_ptr<WritableFile> file);
+  LogWriter(std::string path, uint64_t log_number, std::unique_ptr<WritableFile> file,
+            size_t header_size);
   void Commit(Waiter* w);
   void CheckUsableLocked() const;
   // Runs fn with the file to itself (after any active leader), in queue order.
@@ -84,6 +87,7 @@ class LogWriter {
 
   const std::string path_;
   const uint64_t log_number_;
+  const size_t header_size_;
   mutable std::mutex mu_;
   std::unique_ptr<WritableFile> file_;   // guarded by being the leader
   std::deque<Waiter*> queue_;            // guarded by mu_

@@ -19,7 +19,9 @@ using storage::PutFixed64;
 
 namespace {
 
-constexpr size_t kFixedPart = 24;  // magic, version, extra length, generation
+// magic, version, extra length, generation (+ id from version 2)
+constexpr size_t kFixedPartV1 = 24;
+constexpr size_t kFixedPartV2 = kFixedPartV1 + DbId::kSize;
 
 std::string NumberedName(const char* prefix, uint64_t generation, const char* suffix) {
   char buf[64];
@@ -57,14 +59,21 @@ std::optional<DbFileName> ParseDbFileName(std::string_view name) {
   return std::nullopt;
 }
 
-void WriteCurrent(Env* env, const std::string& dir, uint64_t generation, std::string_view extra) {
+std::string EncodeCurrent(uint64_t generation, const DbId& id, std::string_view extra) {
   std::string content(kCurrentMagic, sizeof kCurrentMagic);
   PutFixed32(&content, kCurrentFormatVersion);
   PutFixed32(&content, static_cast<uint32_t>(extra.size()));
   PutFixed64(&content, generation);
+  id.AppendTo(&content);
   content.append(extra);
   PutFixed32(&content, crc32c::Mask(crc32c::Value(content.data(), content.size())));
+  return content;
+}
 
+void WriteCurrent(Env* env, const std::string& dir, uint64_t generation, std::string_view extra,
+                  const DbId& id, bool* renamed) {
+  if (renamed != nullptr) *renamed = false;
+  const std::string content = EncodeCurrent(generation, id, extra);
   const std::string tmp = JoinPath(dir, kCurrentTempFileName);
   env->SyncDir(dir);  // files created before (snapshot, log) are in the directory for good
   try {
@@ -80,25 +89,21 @@ void WriteCurrent(Env* env, const std::string& dir, uint64_t generation, std::st
     }
     throw;
   }
+  if (renamed != nullptr) *renamed = true;
   env->SyncDir(dir);
 }
 
-std::optional<CurrentInfo> ReadCurrent(Env* env, const std::string& dir) {
-  const std::string path = JoinPath(dir, kCurrentFileName);
-  if (!env->FileExists(path)) return std::nullopt;
-  const std::string s = env->ReadFileToString(path);
+CurrentInfo DecodeCurrent(std::string_view s, const std::string& path) {
   auto corrupt = [&](const std::string& what, uint64_t offset) {
     return Error(ErrorCode::kCorruption,
                  path + ": " + what + " at offset " + std::to_string(offset));
   };
-  if (s.size() < kFixedPart + 4) {
+  if (s.size() < kFixedPartV1 + 4) {
     throw corrupt("file too short (" + std::to_string(s.size()) + " bytes)", s.size());
   }
   if (std::memcmp(s.data(), kCurrentMagic, sizeof kCurrentMagic) != 0) {
     throw corrupt("bad magic", 0);
   }
-  const uint64_t extra_len = DecodeFixed32(s.data() + 12);
-  if (extra_len != s.size() - kFixedPart - 4) throw corrupt("bad length", 12);
   const size_t crc_at = s.size() - 4;
   if (crc32c::Unmask(DecodeFixed32(s.data() + crc_at)) != crc32c::Value(s.data(), crc_at)) {
     throw corrupt("bad checksum", crc_at);
@@ -107,14 +112,38 @@ std::optional<CurrentInfo> ReadCurrent(Env* env, const std::string& dir) {
   if (version == 0 || version > kCurrentFormatVersion) {
     throw corrupt("unsupported format version " + std::to_string(version), 8);
   }
+  const size_t fixed = version == 1 ? kFixedPartV1 : kFixedPartV2;
+  const uint64_t extra_len = DecodeFixed32(s.data() + 12);
+  if (s.size() < fixed + 4 || extra_len != s.size() - fixed - 4) throw corrupt("bad length", 12);
   CurrentInfo info;
+  info.version = version;
   info.generation = DecodeFixed64(s.data() + 16);
-  info.extra = s.substr(kFixedPart, static_cast<size_t>(extra_len));
+  if (version >= 2) {
+    info.id = DbId::FromBytes(s.data() + kFixedPartV1);
+  }
+  info.extra = std::string(s.substr(fixed, static_cast<size_t>(extra_len)));
   return info;
 }
 
-std::vector<std::string> ObsoleteFiles(Env* env, const std::string& dir,
-                                       uint64_t live_generation) {
+std::optional<CurrentInfo> ReadCurrent(Env* env, const std::string& dir) {
+  const std::string path = JoinPath(dir, kCurrentFileName);
+  if (!env->FileExists(path)) return std::nullopt;
+  auto file = env->NewRandomAccessFile(path);  // kCorruption if not a regular file
+  const uint64_t size = file->Size();
+  if (size > kMaxCurrentSize) {
+    throw Error(ErrorCode::kCorruption, path + ": file too large for a CURRENT file (" +
+                                            std::to_string(size) + " bytes) at offset 0");
+  }
+  std::string s(static_cast<size_t>(size) + 1, '\0');
+  s.resize(file->Read(0, s.size(), s.data()));
+  if (s.size() > size) {
+    throw Error(ErrorCode::kCorruption,
+                path + ": file grew while it was read at offset " + std::to_string(size));
+  }
+  return DecodeCurrent(s, path);
+}
+
+std::vector<std::string> ObsoleteFiles(Env* env, const std::string& dir, uint64_t live_generation) {
   std::vector<std::string> out;
   for (const std::string& name : env->ListDir(dir)) {
     auto parsed = ParseDbFileName(name);

@@ -37,7 +37,7 @@ constexpr char kZeros[4096] = {};
 // ---- SnapshotWriter -----------------------------------------------------------
 
 SnapshotWriter::SnapshotWriter(Env* env, const std::string& path, uint64_t generation,
-                               uint32_t flags)
+                               uint32_t flags, const DbId& id)
     : env_(env), path_(path), file_(env->NewWritableFile(path)) {
   buffer_.reserve(kBufferSize);
   std::string h(kSnapshotMagic, sizeof kSnapshotMagic);
@@ -46,6 +46,8 @@ SnapshotWriter::SnapshotWriter(Env* env, const std::string& path, uint64_t gener
   PutFixed64(&h, generation);
   PutFixed32(&h, 0);
   PutFixed32(&h, crc32c::Mask(crc32c::Value(h.data(), h.size())));
+  id.AppendTo(&h);
+  PutFixed32(&h, crc32c::Mask(crc32c::Value(h.data() + 32, DbId::kSize)));
   Write(h.data(), h.size());
   WriteZeros(kSnapshotAlignment - h.size());
 }
@@ -217,6 +219,12 @@ void SnapshotReader::Parse() {
   flags_ = DecodeFixed32(base + 12);
   generation_ = DecodeFixed64(base + 16);
   if (DecodeFixed32(base + 24) != 0) Corrupt("nonzero reserved header field", 24);
+  if (version_ >= 2) {
+    if (crc32c::Unmask(DecodeFixed32(base + 48)) != crc32c::Value(base + 32, DbId::kSize)) {
+      Corrupt("bad snapshot database id checksum", 32);
+    }
+    id_ = DbId::FromBytes(base + 32);
+  }
 
   // Footer.
   const uint64_t foot = size - kSnapshotFooterSize;

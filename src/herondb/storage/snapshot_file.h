@@ -1,11 +1,15 @@
 // Snapshot files: a checksummed container of tagged sections, each aligned
-// so that it can be mmapped directly (format version 1).
+// so that it can be mmapped directly (format version 2; version 1 still
+// reads).
 //
 // Layout (integers little-endian):
 //   [0, 4096)     header: magic "HRNDBSNP" (8) | u32 format version |
 //                 u32 flags (caller's) | u64 generation (caller's) |
-//                 u32 reserved 0 | u32 masked crc32c of bytes [0, 28);
-//                 zeros up to 4096
+//                 u32 reserved 0 | u32 masked crc32c of bytes [0, 28) |
+//                 (version 2:) 16 bytes database id (db_id.h, the caller's;
+//                 zero: none) | u32 masked crc32c of bytes [32, 48);
+//                 zeros up to 4096. A version-1 header ends at 32 and
+//                 reads back with the zero id.
 //   sections      each section's data starts at a multiple of
 //                 kSnapshotAlignment (4096) and is followed by zero padding
 //                 up to the next section
@@ -52,6 +56,7 @@
 #include <string_view>
 #include <vector>
 
+#include "herondb/storage/db_id.h"
 #include "herondb/storage/env.h"
 #include "herondb/storage/mmap_region.h"
 
@@ -59,9 +64,9 @@ namespace herondb {
 
 inline constexpr char kSnapshotMagic[8] = {'H', 'R', 'N', 'D', 'B', 'S', 'N', 'P'};
 inline constexpr char kSnapshotFooterMagic[8] = {'H', 'R', 'N', 'D', 'B', 'E', 'N', 'D'};
-inline constexpr uint32_t kSnapshotFormatVersion = 1;
+inline constexpr uint32_t kSnapshotFormatVersion = 2;
 inline constexpr uint64_t kSnapshotAlignment = 4096;
-inline constexpr size_t kSnapshotHeaderSize = 32;  // meaningful bytes of the header page
+inline constexpr size_t kSnapshotHeaderSize = 52;  // meaningful bytes of the header page (v2)
 inline constexpr size_t kSnapshotFooterSize = 32;
 inline constexpr size_t kSnapshotTableEntrySize = 32;
 
@@ -74,7 +79,8 @@ struct SnapshotSection {
 
 class SnapshotWriter {
  public:
-  SnapshotWriter(Env* env, const std::string& path, uint64_t generation = 0, uint32_t flags = 0);
+  SnapshotWriter(Env* env, const std::string& path, uint64_t generation = 0, uint32_t flags = 0,
+                 const DbId& id = {});
   ~SnapshotWriter();
   SnapshotWriter(const SnapshotWriter&) = delete;
   SnapshotWriter& operator=(const SnapshotWriter&) = delete;
@@ -133,6 +139,8 @@ class SnapshotReader {
   void CopySection(const SnapshotSection& s, char* dst) const;
 
   uint64_t generation() const { return generation_; }
+  // The database id of the header (zero for version 1 or none given).
+  const DbId& db_id() const { return id_; }
   uint32_t flags() const { return flags_; }
   uint32_t format_version() const { return version_; }
   uint64_t file_size() const { return map_.size(); }
@@ -150,6 +158,7 @@ class SnapshotReader {
   MmapRegion map_;
   std::vector<SnapshotSection> sections_;
   uint64_t generation_ = 0;
+  DbId id_;
   uint32_t flags_ = 0;
   uint32_t version_ = 0;
 };
