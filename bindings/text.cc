@@ -37,26 +37,39 @@ std::string_view Utf8Of(nb::handle obj, const char* what, nb::object* keep) {
   return {PyBytes_AS_STRING(keep->ptr()), static_cast<size_t>(PyBytes_GET_SIZE(keep->ptr()))};
 }
 
+// One analyzer per thread and language, so that repeated calls reuse its
+// buffers and its stem cache.
+text::Analyzer& ThreadAnalyzer(text::Language language) {
+  thread_local text::Analyzer none(text::Language::kNone);
+  thread_local text::Analyzer english(text::Language::kEnglish);
+  return language == text::Language::kEnglish ? english : none;
+}
+
 nb::list Analyze(nb::handle text, nb::handle language) {
   nb::object keep_text, keep_language;
-  const text::Language lang = text::ParseLanguage(Utf8Of(language, "language", &keep_language));
+  // Both types first, then the language's value.
   const std::string_view utf8 = Utf8Of(text, "text", &keep_text);
-  std::vector<std::string> terms;
-  if (utf8.size() >= kReleaseGilBytes) {
-    nb::gil_scoped_release release;
-    text::Analyze(utf8, lang, &terms);
-  } else {
-    text::Analyze(utf8, lang, &terms);
-  }
-  nb::object out = nb::steal(PyList_New(static_cast<Py_ssize_t>(terms.size())));
-  if (!out.is_valid()) throw nb::python_error();
-  for (size_t i = 0; i < terms.size(); ++i) {
-    PyObject* s =
-        PyUnicode_DecodeUTF8(terms[i].data(), static_cast<Py_ssize_t>(terms[i].size()), nullptr);
+  const text::Language lang = text::ParseLanguage(Utf8Of(language, "language", &keep_language));
+  text::Analyzer& analyzer = ThreadAnalyzer(lang);
+  nb::list out;
+  auto append = [&out](std::string_view term) {
+    PyObject* s = PyUnicode_DecodeUTF8(term.data(), static_cast<Py_ssize_t>(term.size()), nullptr);
     if (!s) throw nb::python_error();
-    PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(i), s);
+    const int rc = PyList_Append(out.ptr(), s);
+    Py_DECREF(s);
+    if (rc != 0) throw nb::python_error();
+  };
+  if (utf8.size() < kReleaseGilBytes) {
+    analyzer.ForEachTerm(utf8, append);  // straight into the list
+    return out;
   }
-  return nb::borrow<nb::list>(out);
+  std::vector<std::string> terms;
+  {
+    nb::gil_scoped_release release;
+    analyzer.ForEachTerm(utf8, [&terms](std::string_view term) { terms.emplace_back(term); });
+  }
+  for (const std::string& term : terms) append(term);
+  return out;
 }
 
 }  // namespace

@@ -6,7 +6,7 @@ Run at development time only (the output is committed):
     python scripts/gen_unicode_tables.py > src/herondb/text/unicode_tables.inc
 
 Two tables, both for code points >= 0x80 (ASCII is handled by hand in
-char_class.cc):
+unicode.cc):
 
 * kClassRanges: maximal runs [first, last] of code points with the same
   non-separator class:

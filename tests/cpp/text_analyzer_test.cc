@@ -447,6 +447,30 @@ TEST(AnalyzerLanguage, UnknownNameIsInvalidArgumentNamingTheAcceptedOnes) {
   }
 }
 
+TEST(AnalyzerLanguage, UnknownNameIsQuotedAsWellFormedShortText) {
+  auto message = [](std::string_view name) {
+    try {
+      ParseLanguage(name);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  const std::string bad = message("fr\xFF\xED\xA0\x80\n");
+  EXPECT_TRUE(IsWellFormed(bad)) << bad;
+  EXPECT_NE(bad.find("'fr\\xff\\xed\\xa0\\x80\\x0a'"), std::string::npos) << bad;
+  const std::string accented = message(
+      "fran\xC3\xA7"
+      "ais");
+  EXPECT_NE(accented.find("'fran\xC3\xA7"
+                          "ais'"),
+            std::string::npos)
+      << accented;
+  const std::string long_name = message(std::string(10000, 'x'));
+  EXPECT_LT(long_name.size(), 120u);
+  EXPECT_NE(long_name.find("...'"), std::string::npos);
+}
+
 TEST(AnalyzerObject, NextWalksTheTermsAndReuseGivesTheSameResults) {
   Analyzer a(Language::kEnglish);
   EXPECT_EQ(a.language(), Language::kEnglish);
@@ -465,6 +489,51 @@ TEST(AnalyzerObject, NextWalksTheTermsAndReuseGivesTheSameResults) {
   Terms each;
   a.ForEachTerm("Tested, testing", [&](std::string_view t) { each.emplace_back(t); });
   EXPECT_EQ(each, (Terms{"test", "test"}));
+}
+
+TEST(AnalyzerObject, StemCacheGivesTheSameTermsAsStemmingEachWordAlone) {
+  // Enough stems to make the analyzer build its cache, with many distinct
+  // words (slot collisions), repeated words (hits) and words too long to cache.
+  std::mt19937 rng(7);
+  const std::string letters = "aeiouybcdlnrstgmp'";
+  std::vector<std::string> words;
+  for (int i = 0; i < 3000; ++i) {
+    std::string w(1 + rng() % (i % 10 == 0 ? 40 : 12), 'x');
+    for (char& c : w) c = letters[rng() % letters.size()];
+    words.push_back(w);
+  }
+  std::string text;
+  Terms expected;
+  for (int i = 0; i < 40000; ++i) {
+    const std::string& w = words[rng() % (i % 2 ? 50 : words.size())];
+    text += w + " ";
+    Analyze(w, Language::kEnglish, &expected);  // a fresh analyzer: no cache
+  }
+  Analyzer a(Language::kEnglish);
+  for (int round = 0; round < 2; ++round) {
+    Terms got;
+    a.ForEachTerm(text, [&](std::string_view t) { got.emplace_back(t); });
+    ASSERT_EQ(got, expected);
+  }
+}
+
+TEST(AnalyzerObject, MovedAnalyzersKeepWorking) {
+  std::vector<Analyzer> per_thread;
+  per_thread.emplace_back(Language::kEnglish);
+  per_thread.emplace_back(Language::kNone);
+  per_thread.reserve(16);  // moves both
+  Terms english, none;
+  per_thread[0].ForEachTerm("Running dogs", [&](std::string_view t) { english.emplace_back(t); });
+  per_thread[1].ForEachTerm("Running dogs", [&](std::string_view t) { none.emplace_back(t); });
+  EXPECT_EQ(english, (Terms{"run", "dog"}));
+  EXPECT_EQ(none, (Terms{"running", "dogs"}));
+  Analyzer moved(Language::kNone);
+  moved = std::move(per_thread[0]);
+  EXPECT_EQ(moved.language(), Language::kEnglish);
+  EXPECT_TRUE(moved.term().empty());
+  size_t pos = 0;
+  ASSERT_TRUE(moved.Next("Jumping", &pos));
+  EXPECT_EQ(moved.term(), "jump");
 }
 
 TEST(AnalyzerObject, AnalyzeAppendsToExistingTerms) {

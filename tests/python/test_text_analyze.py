@@ -209,6 +209,11 @@ def test_analyze_non_str_text_is_a_type_error():
             analyze(bad)  # type: ignore[arg-type]
 
 
+def test_analyze_checks_the_text_type_before_the_language_value():
+    with pytest.raises(TypeError, match="text must be a str"):
+        analyze(None, "french")  # type: ignore[arg-type]
+
+
 def test_analyze_non_str_language_is_a_type_error():
     with pytest.raises(TypeError, match="language must be a str"):
         analyze("text", None)  # type: ignore[arg-type]
@@ -220,3 +225,34 @@ def test_analyze_unknown_language_is_a_value_error_naming_the_accepted_ones():
     for bad in ("french", "", "en", "english "):
         with pytest.raises(ValueError, match="'none' or 'english'"):
             analyze("text", bad)
+
+
+def test_analyze_unknown_language_with_a_lone_surrogate_is_a_value_error():
+    # The name is quoted in the message: bytes that are not UTF-8 must not
+    # turn the ValueError into a UnicodeDecodeError.
+    with pytest.raises(ValueError, match="'none' or 'english'") as info:
+        analyze("text", "fr\ud800")
+    assert not isinstance(info.value, UnicodeError)
+    assert "fr\\xed\\xa0\\x80" in str(info.value)
+
+
+def test_analyze_unknown_language_message_quotes_a_long_name_shortened():
+    with pytest.raises(ValueError, match="'none' or 'english'") as info:
+        analyze("text", "fran\u00e7ais" * 100)
+    assert len(str(info.value)) < 200
+
+
+def test_analyze_from_many_threads_at_once_gives_the_same_terms():
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [
+        ("Generously running tests, the caf\u00e9s' " * 3000, "english"),
+        ("\u03a3\u039f\u03a6\u039f\u03a3 dying skies " * 3000, "english"),
+        ("The Quick brown foxes " * 3000, "none"),
+        ("short text", "english"),
+    ]
+    expected = [analyze(t, lang) for t, lang in texts]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for _ in range(5):
+            got = list(pool.map(lambda tl: analyze(*tl), texts * 4))
+            assert got == expected * 4

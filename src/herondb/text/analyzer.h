@@ -27,6 +27,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,13 +52,23 @@ void Analyze(std::string_view text, Language language, std::vector<std::string>*
 
 // A reusable analyzer: keeps its buffers between calls, so analyzing many
 // texts allocates nothing once warm. Not thread-safe; use one per thread.
+// For "english", once it has stemmed a few thousand terms it also keeps a
+// small cache of recent stems (about 200 KiB), since a corpus repeats its
+// common words all the time.
 //
 //   Analyzer a(Language::kEnglish);
 //   size_t pos = 0;
 //   while (a.Next(text, &pos)) Use(a.term());
 class Analyzer {
  public:
-  explicit Analyzer(Language language) : language_(language) {}
+  explicit Analyzer(Language language);
+  ~Analyzer();
+  Analyzer(const Analyzer&) = delete;
+  Analyzer& operator=(const Analyzer&) = delete;
+  // Moving keeps the language and the stem cache; term() of either side is
+  // empty until its next Next().
+  Analyzer(Analyzer&& other) noexcept;
+  Analyzer& operator=(Analyzer&& other) noexcept;
 
   Language language() const { return language_; }
 
@@ -69,6 +80,10 @@ class Analyzer {
   // The last term found by Next; valid until the next call.
   std::string_view term() const { return term_; }
 
+  // Bytes of the word buffer: room for kMaxTermBytes and the last (up to
+  // four-byte) character written before the limit was seen to be passed.
+  static constexpr size_t kWordBufferBytes = kMaxTermBytes + 8;
+
   // Calls fn(std::string_view term) for every term of `text`, in order.
   template <typename Fn>
   void ForEachTerm(std::string_view text, Fn&& fn) {
@@ -77,12 +92,22 @@ class Analyzer {
   }
 
  private:
-  // Reads the word starting at text[*pos] (a word character) into term_.
-  void ReadWord(std::string_view text, size_t* pos);
+  struct StemCache;
+
+  // Reads the folded word starting at text[*pos] (a word character) into
+  // word_; returns its length in bytes (which may exceed kMaxTermBytes: only
+  // the first bytes are then stored).
+  size_t ReadWord(std::string_view text, size_t* pos);
+  // Replaces stem_ by its Porter2 stem, through the cache once there is one.
+  void Stem();
 
   Language language_;
-  std::string term_;
+  char word_[kWordBufferBytes];
+  std::string_view term_;
+  std::string stem_;  // the term being stemmed (english)
   std::string scratch_;
+  size_t stemmed_ = 0;  // terms stemmed so far (the cache is made after a few thousand)
+  std::unique_ptr<StemCache> cache_;
 };
 
 }  // namespace herondb::text
