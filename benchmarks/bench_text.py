@@ -377,8 +377,10 @@ def markdown(rep: Dict[str, Any]) -> str:
     lines = [f"# BM25 top-{rep['k']}: {rep['corpus']}", "",
              f"Queries: {rep['queries']}; {rep['cpus']} CPUs; load average at the end "
              f"{rep['loadavg_at_end']}.", "",
-             "| system | build s (wall) | build s (CPU) | QPS long | QPS short | "
-             "top-10 agreement with herondb (long / short) |",
+             "QPS: queries per second of one Python thread, wall clock and per second of "
+             "process CPU time (the CPU figure is the one to compare on a loaded machine).", "",
+             "| system | build s (wall) | build s (CPU) | QPS long (wall / CPU) | "
+             "QPS short (wall / CPU) | top-10 agreement with herondb (long / short) |",
              "|---|---|---|---|---|---|"]
     for r in rep["systems"]:
         if "error" in r:
@@ -386,7 +388,8 @@ def markdown(rep: Dict[str, Any]) -> str:
             continue
         lines.append(
             f"| {r['system']} | {r['build_seconds']:.2f} | {r['build_cpu_seconds']:.2f} | "
-            f"{r['qps_long']:.0f} | {r['qps_short']:.0f} | "
+            f"{r['qps_long']:.0f} / {r['cpu_qps_long']:.0f} | "
+            f"{r['qps_short']:.0f} / {r['cpu_qps_short']:.0f} | "
             f"{r.get('top10_agreement_with_herondb_long', 1):.2f} / "
             f"{r.get('top10_agreement_with_herondb_short', 1):.2f} |")
     if rep.get("hybrid"):

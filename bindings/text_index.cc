@@ -31,8 +31,8 @@ size_t CheckK(int64_t k) {
   return static_cast<size_t>(k);
 }
 
-HybridOptions MakeOptions(std::optional<int64_t> ef_search, const std::string& fusion,
-                          double rrf_k, double alpha, std::optional<int64_t> candidates) {
+HybridOptions MakeOptions(std::optional<int64_t> ef_search, const std::string& fusion, double rrf_k,
+                          double alpha, std::optional<int64_t> candidates) {
   HybridOptions o;
   if (ef_search) {
     if (*ef_search < 1)
@@ -123,8 +123,8 @@ nb::list HybridSearch(nb::handle self, nb::handle vector, const std::string& que
 
 nb::list HybridSearchMany(nb::handle self, nb::handle vectors, std::vector<std::string> queries,
                           int64_t k, std::optional<std::string> field, nb::handle where_filter,
-                          std::optional<int64_t> ef_search, const std::string& fusion,
-                          double rrf_k, double alpha, std::optional<int64_t> candidates) {
+                          std::optional<int64_t> ef_search, const std::string& fusion, double rrf_k,
+                          double alpha, std::optional<int64_t> candidates) {
   auto db = g_hooks.db(self);
   const size_t kk = CheckK(k);
   HybridOptions o = MakeOptions(ef_search, fusion, rrf_k, alpha, candidates);
@@ -162,8 +162,8 @@ void RegisterTextIndex(nb::handle cls, const TextIndexHooks& hooks) {
             "where_filter"_a.none(), "ef_search"_a.none(), "fusion"_a, "rrf_k"_a, "alpha"_a,
             "candidates"_a.none());
   AddMethod(cls, "_hybrid_search_many", &HybridSearchMany, "vectors"_a, "queries"_a, "k"_a,
-            "field"_a.none(), "where_filter"_a.none(), "ef_search"_a.none(), "fusion"_a,
-            "rrf_k"_a, "alpha"_a, "candidates"_a.none());
+            "field"_a.none(), "where_filter"_a.none(), "ef_search"_a.none(), "fusion"_a, "rrf_k"_a,
+            "alpha"_a, "candidates"_a.none());
 }
 
 }  // namespace herondb::py

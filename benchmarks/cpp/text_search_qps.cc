@@ -3,8 +3,8 @@
 //
 //   text_search_qps CORPUS.txt QUERIES.txt [k]
 
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -57,7 +57,8 @@ int main(int argc, char** argv) {
     const double dt = CpuSeconds() - t;
     if (round == 1)
       std::printf("%zu queries: %.0f QPS (CPU), %.1f us each\n", queries.size(),
-                  static_cast<double>(queries.size()) / dt, dt * 1e6 / static_cast<double>(queries.size()));
+                  static_cast<double>(queries.size()) / dt,
+                  dt * 1e6 / static_cast<double>(queries.size()));
   }
   return found == 0;
 }

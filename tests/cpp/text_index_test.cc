@@ -1,6 +1,8 @@
 // Tests of the text index: posting list coding, the term dictionary kept
 // exact through inserts and erases, BM25 scores against a plain reference,
 // and the MaxScore top-k against the exhaustive top-k.
+#include "herondb/text/text_index.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,7 +15,6 @@
 
 #include "herondb/common/error.h"
 #include "herondb/text/posting_list.h"
-#include "herondb/text/text_index.h"
 #include "herondb/text/text_index_def.h"
 
 namespace herondb::text {
@@ -237,8 +238,10 @@ TEST(TextIndex, StaysExactThroughInsertsErasesAndMerges) {
       }
       ASSERT_EQ(index.Verify(corpus.Texts()), "") << "step " << step;
       CheckSearches(index, corpus, &rng, vocab, p);
-      if (step % 3 == 2) index.Merge(nullptr);
-      else index.MaybeMerge(nullptr);
+      if (step % 3 == 2)
+        index.Merge(nullptr);
+      else
+        index.MaybeMerge(nullptr);
       ASSERT_EQ(index.Verify(corpus.Texts()), "") << "after merge, step " << step;
       CheckSearches(index, corpus, &rng, vocab, p);
     }

@@ -100,7 +100,7 @@ def assert_exact(db, texts=None, field=None, language="english", k1=1.2, b=0.75,
         top = db.search_text(q, k=3, field=field)
         want = sorted(ref.values(), reverse=True)[:3]
         assert [-r.distance for r in top] == pytest.approx(want, rel=1e-5, abs=1e-6)
-        # Block-max WAND returns what scoring every document returns.
+        # MaxScore returns what scoring every document returns.
         fast = db.search_text(q, k=5, field=field)
         slow = db._search_text(q, 5, field, None, exhaustive=True)
         assert [(r.id, r.distance) for r in fast] == [(r.id, r.distance) for r in slow]
@@ -126,7 +126,7 @@ def test_bm25_scores_equal_a_reference_from_analyze_tokens(make_db, language, k1
     assert_exact(db, language=language, k1=k1, b=b)
 
 
-def test_block_max_wand_equals_exhaustive_top_k_on_a_larger_corpus(make_db):
+def test_maxscore_top_k_equals_exhaustive_top_k_on_a_larger_corpus(make_db):
     rng = random.Random(5)
     db = make_db(dim=4)
     fill(db, rng, 6000)

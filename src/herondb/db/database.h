@@ -112,7 +112,7 @@ struct PutEntry {
 enum class Fusion : uint8_t { kRrf, kWeighted };
 
 struct HybridOptions {
-  std::optional<size_t> ef_search;   // the vector side's beam (as Search)
+  std::optional<size_t> ef_search;  // the vector side's beam (as Search)
   Fusion fusion = Fusion::kRrf;
   double rrf_k = 60;                 // RRF: sum of 1 / (rrf_k + rank)
   double alpha = 0.5;                // weighted: alpha * vector + (1 - alpha) * text
@@ -277,10 +277,9 @@ class Database {
                                                        size_t k, const std::string* field,
                                                        const Filter* filter,
                                                        const HybridOptions& options) const;
-  // The exhaustive BM25 top k (tests compare Search's block-max WAND to it).
+  // The exhaustive BM25 top k (tests compare SearchText's MaxScore to it).
   std::vector<SearchHit> SearchTextExhaustive(std::string_view query, size_t k,
-                                              const std::string* field,
-                                              const Filter* filter) const;
+                                              const std::string* field, const Filter* filter) const;
 
  private:
   struct Slot;

@@ -344,11 +344,13 @@ void Database::Replay(const std::string& log_path, uint64_t generation, uint64_t
         return e.def.field == rec.text_def.field;
       });
       if (rec.text_op == TextIndexOp::kCreate) {
-        if (exists) Throw(ErrorCode::kCorruption, "creates text index '" + rec.text_def.field + "' twice");
+        if (exists)
+          Throw(ErrorCode::kCorruption, "creates text index '" + rec.text_def.field + "' twice");
         InstallTextIndex(rec.text_def,
                          BuildTextIndex(rec.text_def, text::SplitFieldPath(rec.text_def.field)));
       } else {
-        if (!exists) Throw(ErrorCode::kCorruption, "drops unknown text index '" + rec.text_def.field + "'");
+        if (!exists)
+          Throw(ErrorCode::kCorruption, "drops unknown text index '" + rec.text_def.field + "'");
         RemoveTextIndex(rec.text_def.field);
       }
     } else {
@@ -450,7 +452,7 @@ void Database::Compact() {
     if (!dirty_) return;
     DbParams p{dim_, metric_, params_, quantize_};
     const std::vector<text::TextIndexDef> defs = TextDefsLocked();
-  SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_, &defs});
+    SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_, &defs});
     RemapVectors();
     return;
   }

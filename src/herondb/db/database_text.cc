@@ -152,7 +152,8 @@ void Database::CreateTextIndex(const text::TextIndexDef& def) {
     CheckWritable();
     for (const TextIndexEntry& e : text_)
       if (e.def.field == def.field)
-        Throw(ErrorCode::kAlreadyExists, "a text index on field '" + def.field + "' already exists");
+        Throw(ErrorCode::kAlreadyExists,
+              "a text index on field '" + def.field + "' already exists");
     std::unique_ptr<text::TextIndex> index = BuildTextIndex(def, text::SplitFieldPath(def.field));
     EncodeTextIndexRecord(TextIndexOp::kCreate, def, &scratch_record_);
     log_->AddRecord(static_cast<uint8_t>(LogRecordType::kTextIndex), scratch_record_, false);
@@ -313,9 +314,8 @@ std::vector<SearchHit> Database::SearchTextExhaustive(std::string_view query, si
   return out;
 }
 
-std::vector<SearchHit> Database::HybridSearch(const float* vector, std::string_view query,
-                                              size_t k, const std::string* field,
-                                              const Filter* filter,
+std::vector<SearchHit> Database::HybridSearch(const float* vector, std::string_view query, size_t k,
+                                              const std::string* field, const Filter* filter,
                                               const HybridOptions& options) const {
   std::vector<std::string> queries{std::string(query)};
   return std::move(HybridSearchMany(vector, queries, k, field, filter, options)[0]);
@@ -329,7 +329,8 @@ std::vector<std::vector<SearchHit>> Database::HybridSearchMany(
   const size_t n = queries.size();
   for (size_t i = 0; i < n; ++i) {
     CheckQuery(queries[i], n == 1 ? "query" : ("query " + std::to_string(i)).c_str());
-    ValidateVector(vectors + i * dim_, n == 1 ? "query vector" : "query vector " + std::to_string(i));
+    ValidateVector(vectors + i * dim_,
+                   n == 1 ? "query vector" : "query vector " + std::to_string(i));
   }
   const size_t cand =
       std::max(k, options.candidates.value_or(std::max(2 * k, kDefaultHybridCandidates)));

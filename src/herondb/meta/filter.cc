@@ -171,7 +171,8 @@ FilterNode ParseOps(const FieldPath& path, const Value& ops, int depth) {
         text::Analyze(x.as_string(), lang, &all);
         std::vector<std::string>& terms = n.match_terms[static_cast<int>(lang)];
         for (std::string& t : all)
-          if (std::find(terms.begin(), terms.end(), t) == terms.end()) terms.push_back(std::move(t));
+          if (std::find(terms.begin(), terms.end(), t) == terms.end())
+            terms.push_back(std::move(t));
       }
       parts.push_back(std::move(n));
     } else if (op == "$not") {

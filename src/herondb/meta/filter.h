@@ -49,8 +49,8 @@
 // $and/$or/$not at top level, a non-object filter, or nesting deeper than
 // kMaxValueDepth; the message names the operator and field.
 //
-// Matches never throws, and allocates only to analyze a field for $match. A Filter is immutable after Parse
-// and may be shared by concurrent searches.
+// Matches never throws, and allocates only to analyze a field for $match. A Filter is immutable
+// after Parse and may be shared by concurrent searches.
 #pragma once
 
 #include <cstdint>

@@ -1,10 +1,10 @@
 // TextIndex: mutations, bulk building, merging and verification (the search
 // is in text_search.cc).
+#include "herondb/text/text_index.h"
+
 #include <algorithm>
 #include <map>
 #include <mutex>
-
-#include "herondb/text/text_index.h"
 
 namespace herondb::text {
 namespace {
@@ -14,8 +14,8 @@ constexpr size_t kBuildChunk = 1024;  // slots analyzed per parallel work item
 }  // namespace
 
 size_t TextIndex::MemoryBytes() const {
-  size_t bytes = where_.capacity() + doc_len_.capacity() * sizeof(uint32_t) +
-                 terms_.capacity() * sizeof(Term);
+  size_t bytes =
+      where_.capacity() + doc_len_.capacity() * sizeof(uint32_t) + terms_.capacity() * sizeof(Term);
   for (const auto& [s, id] : dict_) bytes += s.capacity() + sizeof(s) + 16;
   for (const Term& t : terms_)
     bytes += t.base.MemoryBytes() + t.pending.capacity() * sizeof(t.pending[0]);

@@ -57,9 +57,7 @@ struct TextHit {
 struct SlotAllow {
   const uint64_t* words = nullptr;
   size_t num_words = 0;
-  bool Has(uint32_t s) const {
-    return (s >> 6) < num_words && ((words[s >> 6] >> (s & 63)) & 1);
-  }
+  bool Has(uint32_t s) const { return (s >> 6) < num_words && ((words[s >> 6] >> (s & 63)) & 1); }
 };
 
 class TextIndex {
@@ -125,8 +123,8 @@ class TextIndex {
   void ScorePending(const std::vector<QueryTerm>& q, const Bm25Query& bm, const SlotAllow* allow,
                     size_t k, std::vector<TextHit>* heap) const;
   // Top-k over the base segment into *heap (which may hold pending hits).
-  void SearchMaxScore(const std::vector<QueryTerm>& q, const Bm25Query& bm,
-                      const SlotAllow* allow, size_t k, std::vector<TextHit>* heap) const;
+  void SearchMaxScore(const std::vector<QueryTerm>& q, const Bm25Query& bm, const SlotAllow* allow,
+                      size_t k, std::vector<TextHit>* heap) const;
 
   Language language_;
   Bm25Params params_;
@@ -136,9 +134,9 @@ class TextIndex {
   std::vector<uint32_t> doc_len_;  // per slot (valid where != kAbsent)
   size_t num_docs_ = 0;
   uint64_t total_len_ = 0;
-  size_t base_docs_ = 0;     // live documents in the base
+  size_t base_docs_ = 0;      // live documents in the base
   size_t base_postings_ = 0;  // postings in the base (live or stale)
-  size_t stale_docs_ = 0;    // base documents erased since the last merge
+  size_t stale_docs_ = 0;     // base documents erased since the last merge
   size_t pending_docs_ = 0;
 };
 

@@ -84,7 +84,8 @@ void TextIndex::SearchMaxScore(const std::vector<QueryTerm>& q, const Bm25Query&
   std::vector<Cur> curs;
   curs.reserve(q.size());
   for (uint32_t i = 0; i < q.size(); ++i)
-    if (!q[i].term->base.empty()) curs.push_back({PostingCursor(&q[i].term->base), i, q[i].max_score});
+    if (!q[i].term->base.empty())
+      curs.push_back({PostingCursor(&q[i].term->base), i, q[i].max_score});
   // Ascending bounds: a prefix of terms whose bounds sum below the k-th
   // score cannot make a document compete on their own (non-essential).
   std::sort(curs.begin(), curs.end(),
