@@ -331,6 +331,7 @@ void Database::Save() {
   std::unique_lock lk(mu_);
   CheckWritable();
   if (!dirty_) return;
+  index_->EnsureReachable();
   DbParams p{dim_, metric_, params_, quantize_};
   SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_});
   RemapVectors();
