@@ -414,7 +414,9 @@ class PyDatabase {
     d["metric"] = MetricName(db->metric());
     d["m"] = db->m();
     d["ef_construction"] = db->ef_construction();
-    d["ef_search_default"] = Database::kDefaultEfSearch;
+    d["ef_search_default"] = st.ef_search_default;
+    d["ef_search_default_recall"] =
+        st.ef_search_default_recall < 0 ? nb::none() : nb::cast(st.ef_search_default_recall);
     d["simd"] = kernels::IsaName(kernels::Best().isa);
     return d;
   }

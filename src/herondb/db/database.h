@@ -104,19 +104,28 @@ struct DatabaseStats {
   GraphStats graph;
   size_t memory_quantized_bytes = 0;
   size_t memory_filter_cache_bytes = 0;  // matching sets and packed rows kept
-  bool uses_brute_force = false;
+  bool uses_brute_force = false;         // a search without ef_search scans exactly
   bool uses_quantized_search = false;
+  // The ef of a search without ef_search (k <= 10), and the recall@10 that
+  // calibration measured there (-1: not calibrated; see
+  // db/search_calibration.h).
+  size_t ef_search_default = 0;
+  double ef_search_default_recall = -1;
 };
 
 class Database {
  public:
   static constexpr uint32_t kDefaultM = 16;
   static constexpr uint32_t kDefaultEfConstruction = 200;
-  // ef_search when the caller gives none (D9: recall@10 >= 0.95 on 100k
-  // MiniLM embeddings; see docs/tuning.md and benchmarks/bench_hnsw.py).
+  // ef_search when the caller gives none and no calibration exists yet
+  // (D9; see db/search_calibration.h and docs/tuning.md): a collection
+  // above kBruteForceSlots calibrates its own default ef on its vectors
+  // after a batch write, save or compaction that finds the last
+  // calibration stale (CalibrationStale), and scans exactly when that is
+  // cheaper than the calibrated walk (ScanIsCheaper).
   static constexpr size_t kDefaultEfSearch = 64;
   // At or below this many slots, searches scan exactly instead of walking
-  // the graph.
+  // the graph (whatever ef_search).
   static constexpr size_t kBruteForceSlots = 2048;
   // A filtered search scans its matching set exactly when it holds at most
   // this many slots, or at most 1/kExactScanFraction of the live slots.
@@ -234,6 +243,7 @@ class Database {
     size_t ef = 0;                        // beam of the filtered graph walk
     size_t far_ef = 0;                    // its beam for a query away from the matches
     std::shared_ptr<const MatchSet> set;  // the matching slots (!all); bits when walking
+    bool default_search = false;          // no ef_search given (set by the caller)
   };
   void ValidatePuts(const std::vector<PutEntry>& entries, bool require_new,
                     bool require_existing) const;
@@ -256,7 +266,15 @@ class Database {
   void SearchLocked(const float* query, size_t k, size_t ef, const FilterPlan& plan,
                     std::optional<float> max_distance, std::vector<Neighbor>* scratch,
                     std::vector<SearchHit>* out) const;
-  bool UseBruteForce() const;
+  // Whether a search scans exactly: always at or below kBruteForceSlots;
+  // for a search without ef_search also when the scan is cheaper than the
+  // calibrated walk.
+  bool UseBruteForce(bool default_search = false) const;
+  // The beam of a search for k results (ef_search null: the default).
+  size_t SearchEf(size_t k, std::optional<size_t> ef_search) const;
+  // Recalibrates the default search when the calibration is stale (or
+  // always with `force`); drops it at or below kBruteForceSlots. Writers.
+  void MaybeCalibrate(bool force);
   // Selects the matching live slots and picks the search strategy for beam
   // `ef` (shared by every query of a call).
   void PlanFilter(const Filter* filter, size_t ef, FilterPlan* plan) const;
@@ -300,6 +318,7 @@ class Database {
   std::vector<ValuePtr> slot_meta_;   // per slot; null when none
   MetaIndex meta_index_;              // metadata of the live slots
   mutable FilterCache filter_cache_;  // matching sets of recent filters
+  SearchCalibration calibration_;     // default search (ef 0: none yet)
   mutable ThreadPool pool_;
 };
 

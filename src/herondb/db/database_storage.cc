@@ -206,6 +206,7 @@ void Database::Load(uint64_t generation, const DatabaseOptions& options) {
   params_ = st.params.hnsw;
   quantize_ = st.params.quantize;
   index_ = std::move(st.index);
+  calibration_ = st.calibration;
   quantized_search_.store(index_->quantized(), std::memory_order_release);
   ids_ = std::move(st.ids);
   slot_meta_ = std::move(st.metadata);
@@ -332,8 +333,9 @@ void Database::Save() {
   CheckWritable();
   if (!dirty_) return;
   index_->EnsureReachable();
+  MaybeCalibrate(false);
   DbParams p{dim_, metric_, params_, quantize_};
-  SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_});
+  SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_, &calibration_});
   RemapVectors();
 }
 
@@ -342,8 +344,10 @@ void Database::Compact() {
   CheckWritable();
   if (index_->deleted_count() == 0) {
     if (!dirty_) return;
+    index_->EnsureReachable();
+    MaybeCalibrate(false);
     DbParams p{dim_, metric_, params_, quantize_};
-    SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_});
+    SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_, &calibration_});
     RemapVectors();
     return;
   }
@@ -364,8 +368,12 @@ void Database::Compact() {
   // Quantized search stays as it was, with ranges retrained on live data.
   if (index_->quantized()) fresh->EnableQuantized();
   std::vector<float>().swap(rows);
+  // The rebuilt graph calibrates afresh.
+  SearchCalibration cal;
+  if (fresh->size() > kBruteForceSlots) cal = CalibrateSearch(*fresh, &pool_);
   DbParams p{dim_, metric_, params_, quantize_};
-  SwitchGeneration({&p, fresh.get(), &ids, &metas});
+  SwitchGeneration({&p, fresh.get(), &ids, &metas, &cal});
+  calibration_ = cal;
   index_ = std::move(fresh);
   ids_ = std::move(ids);
   slot_meta_ = std::move(metas);

@@ -21,6 +21,8 @@
 //   SQMN, SQSC  dim float32 each: the SQ8 ranges (min, scale) per dimension
 //   SQCD  n x dim u8: the SQ8 codes (loaded or mapped at open); the three SQ8
 //         sections are written only while quantized search is on
+//   EFCL  the default-search calibration (db/search_calibration.h), when
+//         there is one; snapshots without it open uncalibrated
 //
 // Contract: WriteDbSnapshot streams the state to a new file and fsyncs it
 // (SnapshotWriter::Finish). LoadDbSnapshot checks every section's size and
@@ -41,6 +43,7 @@
 #include <vector>
 
 #include "herondb/db/id_map.h"
+#include "herondb/db/search_calibration.h"
 #include "herondb/index/hnsw.h"
 #include "herondb/meta/value.h"
 #include "herondb/storage/env.h"
@@ -59,8 +62,9 @@ struct DbParams {
 struct DbStateView {
   const DbParams* params;
   const HnswIndex* index;
-  const IdMap* ids;                       // per slot
-  const std::vector<ValuePtr>* metadata;  // per slot
+  const IdMap* ids;                                // per slot
+  const std::vector<ValuePtr>* metadata;           // per slot
+  const SearchCalibration* calibration = nullptr;  // null or ef 0: none
 };
 
 // How an opened snapshot's float32 vector block is held in memory.
@@ -87,6 +91,7 @@ struct LoadedDbState {
   IdMap ids;  // no slot live yet: the caller revives the live ones
   std::vector<ValuePtr> metadata;
   VectorResidency residency = VectorResidency::kMap;  // how the vectors are held
+  SearchCalibration calibration;                      // ef 0: none saved
 };
 
 // Writes generation `generation` to `path`; returns the file's size.

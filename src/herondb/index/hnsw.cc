@@ -93,7 +93,11 @@ struct TraversalScratch {
   }
 };
 
+thread_local uint64_t t_distances = 0;
+
 }  // namespace
+
+uint64_t HnswIndex::ThreadDistanceCount() { return t_distances; }
 
 HnswIndex::HnswIndex(size_t dim, Metric metric, HnswParams params,
                      std::unique_ptr<RowBacking> backing)
@@ -253,6 +257,7 @@ uint32_t HnswIndex::Greedy(const Space& sp, uint32_t ep, int from_level, int to_
       const uint32_t* list = graph_.List(cur, level);
       if constexpr (kLocked) list = CopyList(cur, list, copy);
       uint32_t cnt = list[0];
+      t_distances += cnt;
       for (uint32_t j = 1; j <= cnt; ++j) sp.Touch(list[j]);
       for (uint32_t j = 1; j <= cnt; ++j) {
         float d = sp.Dist(list[j]);
@@ -288,6 +293,7 @@ void HnswIndex::SearchLayer(const Space& sp, uint32_t ep, size_t ef, int level,
   Beam beam{cand, top, ef};
   marks[ep] = epoch;
   beam.Seed(ep, sp.Dist(ep), accept(ep));
+  uint64_t scored = 1;
   Neighbor c;
   while (beam.Next(&c)) {
     const uint32_t* list = graph_.List(c.slot, level);
@@ -307,6 +313,7 @@ void HnswIndex::SearchLayer(const Space& sp, uint32_t ep, size_t ef, int level,
     // one's distance is computed (requesting every row at once overflows
     // the line-fill buffers and stalls on the prefetches themselves).
     if (nbatch > 0) sp.Fetch(batch[0]);
+    scored += nbatch;
     for (uint32_t b = 0; b < nbatch; ++b) {
       const uint32_t n = batch[b];
       if (b + 1 < nbatch) sp.Fetch(batch[b + 1]);
@@ -317,6 +324,7 @@ void HnswIndex::SearchLayer(const Space& sp, uint32_t ep, size_t ef, int level,
       }
     }
   }
+  t_distances += scored;
   std::sort(top->begin(), top->end());
 }
 
@@ -376,6 +384,7 @@ void HnswIndex::SearchLayerTwoHop(const Space& sp, uint32_t ep, size_t ef, size_
         sp.Fetch(m);
       }
     }
+    t_distances += scored.size();
     for (uint32_t n : scored) {
       const float dn = sp.Dist(n);
       if (beam.Worth(dn)) {

@@ -154,6 +154,11 @@ class HnswIndex {
   // Make room for `slots` slots in total (avoids regrowth during big batches).
   void Reserve(size_t slots);
 
+  // Distances the graph walks (Search, SearchTwoHop, insertion) have
+  // computed on the calling thread so far (for cost estimates: the
+  // difference around one search is that search's work).
+  static uint64_t ThreadDistanceCount();
+
   // Approximate search; `allowed` (may be null) restricts results
   // (non-allowed slots are scored and route the walk).
   void Search(const float* query, size_t k, size_t ef, const SlotBitmap* allowed,
