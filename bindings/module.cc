@@ -417,6 +417,7 @@ class PyDatabase {
     d["ef_search_default"] = st.ef_search_default;
     d["ef_search_default_recall"] =
         st.ef_search_default_recall < 0 ? nb::none() : nb::cast(st.ef_search_default_recall);
+    d["ef_search_default_calibration_seconds"] = st.calibration_seconds;
     d["simd"] = kernels::IsaName(kernels::Best().isa);
     return d;
   }

@@ -501,6 +501,7 @@ DatabaseStats Database::Stats() const {
   st.uses_brute_force = UseBruteForce(/*default_search=*/true);
   st.ef_search_default = SearchEf(kCalibrationK, std::nullopt);
   // The sample's recall, to the precision 200 queries give it.
+  st.calibration_seconds = calibration_.seconds;
   st.ef_search_default_recall =
       calibration_.ef ? std::round(static_cast<double>(calibration_.recall) * 1e4) / 1e4 : -1.0;
   st.memory_quantized_bytes = st.graph.memory_quantized_bytes;

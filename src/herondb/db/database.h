@@ -111,6 +111,7 @@ struct DatabaseStats {
   // db/search_calibration.h).
   size_t ef_search_default = 0;
   double ef_search_default_recall = -1;
+  double calibration_seconds = 0;  // time the last calibration in this process took
 };
 
 class Database {

@@ -1,6 +1,7 @@
 #include "herondb/db/search_calibration.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -20,6 +21,7 @@ constexpr uint32_t kLadder[] = {16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512,
 }  // namespace
 
 SearchCalibration CalibrateSearch(const HnswIndex& index, ThreadPool* pool) {
+  const auto start = std::chrono::steady_clock::now();
   SearchCalibration out;
   std::vector<uint32_t> live;
   live.reserve(index.live_count());
@@ -101,6 +103,7 @@ SearchCalibration CalibrateSearch(const HnswIndex& index, ThreadPool* pool) {
     if (out.recall >= kTargetRecall) break;
   }
   out.calibrated_at = index.live_count();
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
 }
 

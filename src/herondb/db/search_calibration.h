@@ -40,6 +40,7 @@ struct SearchCalibration {
   float recall = 0;            // sample recall@10 at ef
   float walk_distances = 0;    // mean distances per walk at ef
   uint64_t calibrated_at = 0;  // live slots when measured
+  double seconds = 0;          // how long measuring took (not persisted)
 };
 
 inline constexpr size_t kCalibrationK = 10;
