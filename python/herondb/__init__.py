@@ -18,6 +18,7 @@ from .database import Database
 from .async_database import AsyncDatabase
 from .client import Client
 from .errors import CorruptionError, DatabaseLockedError, HeronDBError, StorageError
+from .threads import set_threads, thread_count
 
 _core._set_error_types(DatabaseLockedError, CorruptionError, StorageError)
 
@@ -34,4 +35,6 @@ __all__ = [
     "DatabaseLockedError",
     "CorruptionError",
     "StorageError",
+    "set_threads",
+    "thread_count",
 ]

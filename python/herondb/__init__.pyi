@@ -8,6 +8,8 @@ from .errors import CorruptionError as CorruptionError
 from .errors import DatabaseLockedError as DatabaseLockedError
 from .errors import HeronDBError as HeronDBError
 from .errors import StorageError as StorageError
+from .threads import set_threads as set_threads
+from .threads import thread_count as thread_count
 
 __version__: str
 
@@ -20,4 +22,6 @@ __all__ = [
     "DatabaseLockedError",
     "CorruptionError",
     "StorageError",
+    "set_threads",
+    "thread_count",
 ]

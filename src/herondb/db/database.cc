@@ -36,7 +36,8 @@ Database::Database(std::string path, const DatabaseOptions& options)
       env_(options.env ? options.env : Env::Default()),
       read_only_(options.read_only),
       sync_(options.sync),
-      pool_(options.threads) {
+      own_pool_(options.threads ? std::make_unique<ThreadPool>(options.threads) : nullptr),
+      pool_(own_pool_ ? own_pool_.get() : &ThreadPool::Shared()) {
   CheckParam(options.dim, 1, 65536, "dim");
   CheckParam(options.m, 2, 256, "m");
   CheckParam(options.ef_construction, 1, 100000, "ef_construction");
@@ -172,7 +173,7 @@ void Database::ApplyPuts(const std::vector<PutEntry>& entries) {
   for (size_t j : fresh) id_bytes += entries[j].id.size();
   ids_.Reserve(fresh.size(), id_bytes);
   slot_meta_.reserve(index_->size() + fresh.size());
-  uint32_t first = index_->AddBatch(block, fresh.size(), &pool_);
+  uint32_t first = index_->AddBatch(block, fresh.size(), pool_);
   for (size_t j = 0; j < fresh.size(); ++j) {
     const PutEntry& e = entries[fresh[j]];
     ids_.Append(e.id);
@@ -300,7 +301,7 @@ void Database::MaybeCalibrate(bool force) {
     return;
   }
   if (!force && !CalibrationStale(calibration_, index_->live_count())) return;
-  calibration_ = CalibrateSearch(*index_, &pool_);
+  calibration_ = CalibrateSearch(*index_, pool_);
 }
 
 void Database::RebuildMetaIndex() {
@@ -457,7 +458,7 @@ std::vector<std::vector<SearchHit>> Database::SearchMany(const float* queries, s
   const size_t ef = SearchEf(k, ef_search);
   plan.default_search = !ef_search;
   PlanFilter(filter, ef, &plan);  // once per call, shared by every query
-  pool_.ParallelFor(n, [&](size_t i, size_t) {
+  pool_->ParallelFor(n, [&](size_t i, size_t) {
     thread_local std::vector<Neighbor> found;
     SearchLocked(queries + i * dim_, k, ef, plan, max_distance, &found, &out[i]);
   });

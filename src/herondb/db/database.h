@@ -20,8 +20,8 @@
 // - I/O failures are kIOError and leave memory and disk as before the call.
 // - Thread safety: any number of concurrent readers (Search, SearchMany, Get,
 //   Count, Ids, Contains, Stats); writers are serialized and exclusive. Batch
-//   writers (AddMany, UpsertMany) insert in parallel on the database's own
-//   thread pool while holding the write lock.
+//   writers (AddMany, UpsertMany) insert in parallel on the process's shared
+//   thread pool (common/thread_pool.h) while holding the write lock.
 // - Every call is all-or-nothing: each input is validated before anything
 //   changes (duplicate ids, unknown ids, dimension, NaN/Inf, zero vectors
 //   under cosine), and a call that throws leaves the database as it was.
@@ -52,6 +52,7 @@
 #include <vector>
 
 #include "herondb/common/thread_pool.h"
+#include "herondb/db/compiled_filters.h"
 #include "herondb/db/db_snapshot.h"
 #include "herondb/db/filter_cache.h"
 #include "herondb/db/id_map.h"
@@ -73,7 +74,9 @@ struct DatabaseOptions {
   std::optional<uint32_t> m;
   std::optional<uint32_t> ef_construction;
   bool quantize = false;
-  size_t threads = 0;  // 0: one per hardware thread
+  // 0: the process's shared pool (ThreadPool::Shared, sized by
+  // HERONDB_THREADS / herondb.set_threads); n: a pool of its own of n.
+  size_t threads = 0;
   bool read_only = false;
   bool sync = false;   // fsync every write before returning
   Env* env = nullptr;  // null: Env::Default() (tests inject faults)
@@ -199,6 +202,8 @@ class Database {
   // Hits, misses and size of the cache of filter matching sets (tests,
   // benchmarks); invalidations counts the mutations that emptied it.
   FilterCacheStats filter_cache_stats() const { return filter_cache_.stats(); }
+  // Parsed filters of recent filter documents (for the bindings).
+  CompiledFilters& compiled_filters() const { return compiled_filters_; }
   // Checks the graph's invariants and the id map; empty string when sound.
   std::string Verify() const;
 
@@ -320,7 +325,9 @@ class Database {
   MetaIndex meta_index_;              // metadata of the live slots
   mutable FilterCache filter_cache_;  // matching sets of recent filters
   SearchCalibration calibration_;     // default search (ef 0: none yet)
-  mutable ThreadPool pool_;
+  mutable CompiledFilters compiled_filters_;
+  std::unique_ptr<ThreadPool> own_pool_;  // only when options.threads asks for one
+  ThreadPool* pool_;                      // own_pool_ or ThreadPool::Shared()
 };
 
 }  // namespace herondb

@@ -364,13 +364,13 @@ void Database::Compact() {
     metas.push_back(slot_meta_[s]);
   }
   auto fresh = std::make_unique<HnswIndex>(dim_, metric_, params_);
-  if (n) fresh->AddBatch(rows.data(), n, &pool_);
+  if (n) fresh->AddBatch(rows.data(), n, pool_);
   // Quantized search stays as it was, with ranges retrained on live data.
   if (index_->quantized()) fresh->EnableQuantized();
   std::vector<float>().swap(rows);
   // The rebuilt graph calibrates afresh.
   SearchCalibration cal;
-  if (fresh->size() > kBruteForceSlots) cal = CalibrateSearch(*fresh, &pool_);
+  if (fresh->size() > kBruteForceSlots) cal = CalibrateSearch(*fresh, pool_);
   DbParams p{dim_, metric_, params_, quantize_};
   SwitchGeneration({&p, fresh.get(), &ids, &metas, &cal});
   calibration_ = cal;
