@@ -20,6 +20,7 @@
 
 #include "convert.h"
 #include "herondb/common/error.h"
+#include "herondb/common/thread_pool.h"
 #include "herondb/db/database.h"
 #include "herondb/db/open_databases.h"
 #include "herondb/kernels/distance.h"
@@ -173,36 +174,10 @@ bool FilterCacheKey(PyObject* o, std::string* key, int depth = 0) {
   return true;
 }
 
-// Compiled filters of recent where_filter dicts, keyed by FilterCacheKey,
-// so a repeated filter skips the dict -> Value -> Filter conversion.
-// Bounded: emptied when it reaches kMaxFilters entries; keys of at most
-// 4 KiB.
-class ParsedFilters {
- public:
-  static constexpr size_t kMaxFilters = 256;
-  std::shared_ptr<const Filter> Find(const std::string& key) {
-    std::lock_guard<std::mutex> lk(mu_);
-    auto it = map_.find(key);
-    return it == map_.end() ? nullptr : it->second;
-  }
-  void Insert(std::string key, std::shared_ptr<const Filter> f) {
-    std::lock_guard<std::mutex> lk(mu_);
-    if (map_.size() >= kMaxFilters) map_.clear();
-    map_.emplace(std::move(key), std::move(f));
-  }
-
- private:
-  std::mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<const Filter>> map_;
-};
-
-ParsedFilters& Parsed() {
-  static ParsedFilters* p = new ParsedFilters();  // never destroyed (used at exit)
-  return *p;
-}
-
 // None -> no filter; dict -> compiled Filter; anything else TypeError.
-std::shared_ptr<const Filter> ToFilter(nb::handle where_filter) {
+// Repeated filters come from the database's cache of parsed filters
+// (db/compiled_filters.h), keyed by FilterCacheKey.
+std::shared_ptr<const Filter> ToFilter(const Database& db, nb::handle where_filter) {
   if (where_filter.is_none()) return nullptr;
   if (!PyDict_Check(where_filter.ptr()))
     throw nb::type_error(("where_filter must be a dict or None, got " +
@@ -210,15 +185,14 @@ std::shared_ptr<const Filter> ToFilter(nb::handle where_filter) {
                              .c_str());
   thread_local std::string key;
   key.clear();
-  // Large filters (long $in lists) are not kept: the cache holds up to
-  // kMaxFilters of them for the whole process.
-  constexpr size_t kMaxKeyBytes = 4096;
-  const bool cacheable = FilterCacheKey(where_filter.ptr(), &key) && key.size() <= kMaxKeyBytes;
+  // Large filters (long $in lists) are not kept.
+  const bool cacheable =
+      FilterCacheKey(where_filter.ptr(), &key) && key.size() <= CompiledFilters::kMaxKeyBytes;
   if (cacheable)
-    if (std::shared_ptr<const Filter> f = Parsed().Find(key)) return f;
+    if (std::shared_ptr<const Filter> f = db.compiled_filters().Find(key)) return f;
   auto f = std::make_shared<const Filter>(
       Filter::Parse(ToValue(where_filter, kMaxFilterDepth, "where_filter")));
-  if (cacheable) Parsed().Insert(key, f);
+  if (cacheable) db.compiled_filters().Insert(key, f);
   return f;
 }
 
@@ -405,7 +379,7 @@ class PyDatabase {
     auto ef = CheckEf(ef_search);
     auto md = CheckMaxDistance(max_distance);
     Rows q = ToVector(vector, db->dim(), "query vector");
-    std::shared_ptr<const Filter> filter = ToFilter(where_filter);
+    std::shared_ptr<const Filter> filter = ToFilter(*db, where_filter);
     std::vector<SearchHit> hits;
     {
       nb::gil_scoped_release nogil;
@@ -421,7 +395,7 @@ class PyDatabase {
     auto ef = CheckEf(ef_search);
     auto md = CheckMaxDistance(max_distance);
     Rows q = ToBatch(vectors, db->dim(), "query vectors");
-    std::shared_ptr<const Filter> filter = ToFilter(where_filter);
+    std::shared_ptr<const Filter> filter = ToFilter(*db, where_filter);
     std::vector<std::vector<SearchHit>> hits;
     {
       nb::gil_scoped_release nogil;
@@ -464,7 +438,7 @@ class PyDatabase {
 
   size_t Count(nb::handle where_filter) {
     Call db(*this);
-    std::shared_ptr<const Filter> filter = ToFilter(where_filter);
+    std::shared_ptr<const Filter> filter = ToFilter(*db, where_filter);
     nb::gil_scoped_release nogil;
     return db->Count(filter.get());
   }
@@ -494,7 +468,10 @@ class PyDatabase {
     d["metric"] = MetricName(db->metric());
     d["m"] = db->m();
     d["ef_construction"] = db->ef_construction();
-    d["ef_search_default"] = Database::kDefaultEfSearch;
+    d["ef_search_default"] = st.ef_search_default;
+    d["ef_search_default_recall"] =
+        st.ef_search_default_recall < 0 ? nb::none() : nb::cast(st.ef_search_default_recall);
+    d["ef_search_default_calibration_seconds"] = st.calibration_seconds;
     d["simd"] = kernels::IsaName(kernels::Best().isa);
     return d;
   }
@@ -530,6 +507,8 @@ NB_MODULE(_core, m) {
         Types().storage = storage;
       },
       "locked"_a, "corruption"_a, "storage"_a);
+  m.def("_set_threads", [](size_t n) { return ThreadPool::SetSharedThreads(n); });
+  m.def("_threads", [] { return ThreadPool::SharedThreads(); });
   m.def("_simd", [] { return std::string(kernels::IsaName(kernels::Best().isa)); });
   m.def("_canonical_metric", [](const std::string& name) { return MetricName(ParseMetric(name)); });
   m.attr("DEFAULT_EF_SEARCH") = Database::kDefaultEfSearch;

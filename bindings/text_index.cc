@@ -93,7 +93,7 @@ nb::list SearchText(nb::handle self, const std::string& query, int64_t k,
                     std::optional<std::string> field, nb::handle where_filter, bool exhaustive) {
   auto db = g_hooks.db(self);
   const size_t kk = CheckK(k);
-  std::shared_ptr<const Filter> filter = g_hooks.filter(where_filter);
+  std::shared_ptr<const Filter> filter = g_hooks.filter(*db, where_filter);
   std::vector<SearchHit> hits;
   {
     nb::gil_scoped_release nogil;
@@ -112,7 +112,7 @@ nb::list HybridSearch(nb::handle self, nb::handle vector, const std::string& que
   const size_t kk = CheckK(k);
   HybridOptions o = MakeOptions(ef_search, fusion, rrf_k, alpha, candidates);
   Rows q = ToVector(vector, db->dim(), "query vector");
-  std::shared_ptr<const Filter> filter = g_hooks.filter(where_filter);
+  std::shared_ptr<const Filter> filter = g_hooks.filter(*db, where_filter);
   std::vector<SearchHit> hits;
   {
     nb::gil_scoped_release nogil;
@@ -133,7 +133,7 @@ nb::list HybridSearchMany(nb::handle self, nb::handle vectors, std::vector<std::
     throw nb::value_error(("got " + std::to_string(q.n) + " query vectors but " +
                            std::to_string(queries.size()) + " queries")
                               .c_str());
-  std::shared_ptr<const Filter> filter = g_hooks.filter(where_filter);
+  std::shared_ptr<const Filter> filter = g_hooks.filter(*db, where_filter);
   std::vector<std::vector<SearchHit>> hits;
   if (!queries.empty()) {
     nb::gil_scoped_release nogil;

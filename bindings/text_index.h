@@ -19,7 +19,7 @@ namespace herondb::py {
 // and hits turned into a list of SearchResult.
 struct TextIndexHooks {
   std::shared_ptr<Database> (*db)(nanobind::handle self);
-  std::shared_ptr<const Filter> (*filter)(nanobind::handle where_filter);
+  std::shared_ptr<const Filter> (*filter)(const Database& db, nanobind::handle where_filter);
   nanobind::list (*hits)(std::vector<SearchHit>& hits);
 };
 

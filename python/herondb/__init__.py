@@ -20,6 +20,7 @@ from .client import Client
 from .sharded import ShardedDatabase
 from .errors import CorruptionError, DatabaseLockedError, HeronDBError, StorageError
 from .text import analyze
+from .threads import set_threads, thread_count
 
 _core._set_error_types(DatabaseLockedError, CorruptionError, StorageError)
 
@@ -38,4 +39,6 @@ __all__ = [
     "CorruptionError",
     "StorageError",
     "analyze",
+    "set_threads",
+    "thread_count",
 ]

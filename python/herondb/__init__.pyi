@@ -10,6 +10,8 @@ from .errors import DatabaseLockedError as DatabaseLockedError
 from .errors import HeronDBError as HeronDBError
 from .errors import StorageError as StorageError
 from .text import analyze as analyze
+from .threads import set_threads as set_threads
+from .threads import thread_count as thread_count
 
 __version__: str
 
@@ -24,4 +26,6 @@ __all__ = [
     "CorruptionError",
     "StorageError",
     "analyze",
+    "set_threads",
+    "thread_count",
 ]

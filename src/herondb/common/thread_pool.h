@@ -6,18 +6,31 @@
 // one ParallelFor, so callers can index per-worker scratch space with it.
 // Work is handed out in small chunks from an atomic counter. The first
 // exception thrown by fn is rethrown on the calling thread after every worker
-// has stopped; remaining items are skipped. One ParallelFor runs at a time per
-// pool (a mutex serializes callers); fn must not call ParallelFor on the same
-// pool.
+// has stopped; remaining items are skipped. One ParallelFor runs on the
+// workers at a time per pool; a call made while another is running runs all
+// its items on its own calling thread instead of waiting (so databases that
+// share the process pool never block each other, and a nested call cannot
+// deadlock).
+//
+// Shared(): the one pool of the process (issue 16), which every Database
+// uses unless DatabaseOptions::threads asks for its own. It is created on
+// first use with SharedThreads() threads: the value given to
+// SetSharedThreads before that, else the environment variable
+// HERONDB_THREADS (a positive integer), else one per hardware thread; it is
+// never resized. This is the one piece of process-wide state beside the
+// kernel dispatch tables: pools per database multiplied idle threads
+// (20 collections on 64 cores held ~1,260).
 #pragma once
 
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdlib>
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -44,10 +57,36 @@ class ThreadPool {
   // Number of threads that run work, the caller included.
   size_t size() const { return workers_.size() + 1; }
 
+  // The process-wide pool (see above).
+  static ThreadPool& Shared() {
+    static ThreadPool pool(SharedThreads());
+    SharedState().created.store(true, std::memory_order_release);
+    return pool;
+  }
+  // Sets the size of Shared() (0: the default); false when the pool exists
+  // already (then nothing changes).
+  static bool SetSharedThreads(size_t threads) {
+    std::lock_guard<std::mutex> lk(SharedState().mu);
+    if (SharedState().created.load(std::memory_order_acquire)) return false;
+    SharedState().requested = threads;
+    return true;
+  }
+  // The size Shared() has or will have.
+  static size_t SharedThreads() {
+    std::lock_guard<std::mutex> lk(SharedState().mu);
+    if (SharedState().requested) return SharedState().requested;
+    if (const char* env = std::getenv("HERONDB_THREADS")) {
+      char* end = nullptr;
+      unsigned long long v = std::strtoull(env, &end, 10);
+      if (end != env && *end == '\0' && v > 0 && v < 4096) return static_cast<size_t>(v);
+    }
+    return std::max<size_t>(1, std::thread::hardware_concurrency());
+  }
+
   void ParallelFor(size_t n, const std::function<void(size_t, size_t)>& fn, size_t chunk = 1) {
     if (n == 0) return;
-    std::lock_guard<std::mutex> call_lock(call_mu_);
-    if (workers_.empty() || n <= chunk) {
+    std::unique_lock<std::mutex> call_lock(call_mu_, std::try_to_lock);
+    if (!call_lock.owns_lock() || workers_.empty() || n <= chunk) {
       for (size_t i = 0; i < n; ++i) fn(i, 0);
       return;
     }
@@ -71,6 +110,16 @@ class ThreadPool {
   }
 
  private:
+  struct SharedConfig {
+    std::mutex mu;
+    size_t requested = 0;
+    std::atomic<bool> created{false};
+  };
+  static SharedConfig& SharedState() {
+    static SharedConfig c;
+    return c;
+  }
+
   void RunItems(size_t worker) {
     const auto& fn = *job_;
     for (;;) {

@@ -44,7 +44,8 @@ Database::Database(std::string path, const DatabaseOptions& options)
       env_(options.env ? options.env : Env::Default()),
       read_only_(options.read_only),
       sync_(options.sync),
-      pool_(options.threads) {
+      own_pool_(options.threads ? std::make_unique<ThreadPool>(options.threads) : nullptr),
+      pool_(own_pool_ ? own_pool_.get() : &ThreadPool::Shared()) {
   CheckParam(options.dim, 1, 65536, "dim");
   CheckParam(options.m, 2, 256, "m");
   CheckParam(options.ef_construction, 1, 100000, "ef_construction");
@@ -190,7 +191,7 @@ void Database::ApplyPuts(const std::vector<PutEntry>& entries) {
   for (size_t j : fresh) id_bytes += entries[j].id.size();
   ids_.Reserve(fresh.size(), id_bytes);
   slot_meta_.reserve(index_->size() + fresh.size());
-  uint32_t first = index_->AddBatch(block, fresh.size(), &pool_);
+  uint32_t first = index_->AddBatch(block, fresh.size(), pool_);
   for (size_t j = 0; j < fresh.size(); ++j) {
     const PutEntry& e = entries[fresh[j]];
     ids_.Append(e.id);
@@ -228,6 +229,7 @@ void Database::AddMany(std::vector<PutEntry> entries) {
     ValidatePuts(entries, /*require_new=*/true, /*require_existing=*/false);
     LogPuts(PutOp::kAdd, entries);
     ApplyPuts(entries);
+    MaybeCalibrate(false);
   }
   SyncIfNeeded();
 }
@@ -243,6 +245,7 @@ void Database::UpsertMany(std::vector<PutEntry> entries) {
     ValidatePuts(entries, false, false);
     LogPuts(PutOp::kUpsert, entries);
     ApplyPuts(entries);
+    MaybeCalibrate(false);
   }
   SyncIfNeeded();
 }
@@ -301,7 +304,27 @@ std::vector<std::string> Database::Ids() const {
   return out;
 }
 
-bool Database::UseBruteForce() const { return index_->size() <= kBruteForceSlots; }
+bool Database::UseBruteForce(bool default_search) const {
+  if (index_->size() <= kBruteForceSlots) return true;
+  return default_search && ScanIsCheaper(calibration_, index_->size());
+}
+
+size_t Database::SearchEf(size_t k, std::optional<size_t> ef_search) const {
+  if (ef_search) return std::max(k, *ef_search);
+  if (calibration_.ef == 0) return std::max(k, kDefaultEfSearch);
+  // Calibrated for recall@10; a larger k needs a proportionally wider beam.
+  const size_t ef = calibration_.ef;
+  return k <= kCalibrationK ? std::max(k, ef) : std::max(k, ef * k / kCalibrationK);
+}
+
+void Database::MaybeCalibrate(bool force) {
+  if (index_->size() <= kBruteForceSlots) {
+    calibration_ = SearchCalibration{};
+    return;
+  }
+  if (!force && !CalibrationStale(calibration_, index_->live_count())) return;
+  calibration_ = CalibrateSearch(*index_, pool_);
+}
 
 void Database::RebuildMetaIndex() {
   InvalidateFilterCache();
@@ -364,6 +387,12 @@ void Database::PlanFilter(const Filter* filter, size_t ef, FilterPlan* plan) con
   plan->far_ef = ef;
   plan->set.reset();
   if (plan->all) return;
+  // The calibration measures the unfiltered walk; a filtered walk without
+  // ef_search keeps at least the beam it was tuned with (docs/filters.md).
+  if (plan->default_search && ef < kDefaultEfSearch) {
+    ef = kDefaultEfSearch;
+    plan->ef = plan->far_ef = ef;
+  }
   uint64_t uses = 0;
   plan->set = MatchingSlots(*filter, &uses);
   // Exact scan: `matches` distances, streamed. Filtered walk (two-hop, see
@@ -400,7 +429,7 @@ void Database::SearchLocked(const float* query, size_t k, size_t ef, const Filte
                             std::optional<float> max_distance, std::vector<Neighbor>* found,
                             std::vector<SearchHit>* out) const {
   if (plan.all) {
-    if (UseBruteForce())
+    if (UseBruteForce(plan.default_search))
       index_->ExactSearch(query, k, nullptr, nullptr, found);
     else
       index_->Search(query, k, ef, nullptr, found);
@@ -444,8 +473,9 @@ std::vector<SearchHit> Database::Search(const float* query, size_t k,
   std::vector<SearchHit> out;
   std::vector<Neighbor> found;
   FilterPlan plan;
-  const size_t ef = std::max(k, ef_search.value_or(kDefaultEfSearch));
   std::shared_lock lk(mu_);
+  const size_t ef = SearchEf(k, ef_search);
+  plan.default_search = !ef_search;
   PlanFilter(filter, ef, &plan);
   SearchLocked(query, k, ef, plan, max_distance, &found, &out);
   return out;
@@ -459,11 +489,12 @@ std::vector<std::vector<SearchHit>> Database::SearchMany(const float* queries, s
   for (size_t i = 0; i < n; ++i)
     ValidateVector(queries + i * dim_, "query vector " + std::to_string(i));
   std::vector<std::vector<SearchHit>> out(n);
-  size_t ef = std::max(k, ef_search.value_or(kDefaultEfSearch));
   FilterPlan plan;
   std::shared_lock lk(mu_);
+  const size_t ef = SearchEf(k, ef_search);
+  plan.default_search = !ef_search;
   PlanFilter(filter, ef, &plan);  // once per call, shared by every query
-  pool_.ParallelFor(n, [&](size_t i, size_t) {
+  pool_->ParallelFor(n, [&](size_t i, size_t) {
     thread_local std::vector<Neighbor> found;
     SearchLocked(queries + i * dim_, k, ef, plan, max_distance, &found, &out[i]);
   });
@@ -474,7 +505,8 @@ Database::FilterExplain Database::ExplainFilter(const Filter* filter, size_t k,
                                                 std::optional<size_t> ef_search) const {
   FilterPlan plan;
   std::shared_lock lk(mu_);
-  PlanFilter(filter, std::max(k, ef_search.value_or(kDefaultEfSearch)), &plan);
+  plan.default_search = !ef_search;
+  PlanFilter(filter, SearchEf(k, ef_search), &plan);
   FilterExplain e;
   e.matches = plan.all ? index_->live_count() : plan.set->slots.size();
   e.exact_scan = plan.exact_scan;
@@ -507,7 +539,12 @@ DatabaseStats Database::Stats() const {
   st.num_vectors = ids_.live();
   st.num_deleted = index_->deleted_count();
   st.graph = index_->Stats();
-  st.uses_brute_force = UseBruteForce();
+  st.uses_brute_force = UseBruteForce(/*default_search=*/true);
+  st.ef_search_default = SearchEf(kCalibrationK, std::nullopt);
+  // The sample's recall, to the precision 200 queries give it.
+  st.calibration_seconds = calibration_.seconds;
+  st.ef_search_default_recall =
+      calibration_.ef ? std::round(static_cast<double>(calibration_.recall) * 1e4) / 1e4 : -1.0;
   st.memory_quantized_bytes = st.graph.memory_quantized_bytes;
   st.memory_filter_cache_bytes = filter_cache_.stats().bytes;
   // True only when searches actually walk the graph with codes (the exact

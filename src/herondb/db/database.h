@@ -20,8 +20,8 @@
 // - I/O failures are kIOError and leave memory and disk as before the call.
 // - Thread safety: any number of concurrent readers (Search, SearchMany, Get,
 //   Count, Ids, Contains, Stats); writers are serialized and exclusive. Batch
-//   writers (AddMany, UpsertMany) insert in parallel on the database's own
-//   thread pool while holding the write lock.
+//   writers (AddMany, UpsertMany) insert in parallel on the process's shared
+//   thread pool (common/thread_pool.h) while holding the write lock.
 // - Every call is all-or-nothing: each input is validated before anything
 //   changes (duplicate ids, unknown ids, dimension, NaN/Inf, zero vectors
 //   under cosine), and a call that throws leaves the database as it was.
@@ -56,6 +56,7 @@
 #include <vector>
 
 #include "herondb/common/thread_pool.h"
+#include "herondb/db/compiled_filters.h"
 #include "herondb/db/db_snapshot.h"
 #include "herondb/db/filter_cache.h"
 #include "herondb/db/id_map.h"
@@ -79,7 +80,9 @@ struct DatabaseOptions {
   std::optional<uint32_t> m;
   std::optional<uint32_t> ef_construction;
   bool quantize = false;
-  size_t threads = 0;  // 0: one per hardware thread
+  // 0: the process's shared pool (ThreadPool::Shared, sized by
+  // HERONDB_THREADS / herondb.set_threads); n: a pool of its own of n.
+  size_t threads = 0;
   bool read_only = false;
   bool sync = false;   // fsync every write before returning
   Env* env = nullptr;  // null: Env::Default() (tests inject faults)
@@ -125,19 +128,29 @@ struct DatabaseStats {
   GraphStats graph;
   size_t memory_quantized_bytes = 0;
   size_t memory_filter_cache_bytes = 0;  // matching sets and packed rows kept
-  bool uses_brute_force = false;
+  bool uses_brute_force = false;         // a search without ef_search scans exactly
   bool uses_quantized_search = false;
+  // The ef of a search without ef_search (k <= 10), and the recall@10 that
+  // calibration measured there (-1: not calibrated; see
+  // db/search_calibration.h).
+  size_t ef_search_default = 0;
+  double ef_search_default_recall = -1;
+  double calibration_seconds = 0;  // time the last calibration in this process took
 };
 
 class Database {
  public:
   static constexpr uint32_t kDefaultM = 16;
   static constexpr uint32_t kDefaultEfConstruction = 200;
-  // ef_search when the caller gives none (D9: recall@10 >= 0.95 on 100k
-  // MiniLM embeddings; see docs/tuning.md and benchmarks/bench_hnsw.py).
+  // ef_search when the caller gives none and no calibration exists yet
+  // (D9; see db/search_calibration.h and docs/tuning.md): a collection
+  // above kBruteForceSlots calibrates its own default ef on its vectors
+  // after a batch write, save or compaction that finds the last
+  // calibration stale (CalibrationStale), and scans exactly when that is
+  // cheaper than the calibrated walk (ScanIsCheaper).
   static constexpr size_t kDefaultEfSearch = 64;
   // At or below this many slots, searches scan exactly instead of walking
-  // the graph.
+  // the graph (whatever ef_search).
   static constexpr size_t kBruteForceSlots = 2048;
   // A filtered search scans its matching set exactly when it holds at most
   // this many slots, or at most 1/kExactScanFraction of the live slots.
@@ -210,6 +223,8 @@ class Database {
   // Hits, misses and size of the cache of filter matching sets (tests,
   // benchmarks); invalidations counts the mutations that emptied it.
   FilterCacheStats filter_cache_stats() const { return filter_cache_.stats(); }
+  // Parsed filters of recent filter documents (for the bindings).
+  CompiledFilters& compiled_filters() const { return compiled_filters_; }
   // Checks the graph's invariants and the id map; empty string when sound.
   std::string Verify() const;
 
@@ -290,6 +305,7 @@ class Database {
     size_t ef = 0;                        // beam of the filtered graph walk
     size_t far_ef = 0;                    // its beam for a query away from the matches
     std::shared_ptr<const MatchSet> set;  // the matching slots (!all); bits when walking
+    bool default_search = false;          // no ef_search given (set by the caller)
   };
   void ValidatePuts(const std::vector<PutEntry>& entries, bool require_new,
                     bool require_existing) const;
@@ -318,7 +334,15 @@ class Database {
   void SearchLocked(const float* query, size_t k, size_t ef, const FilterPlan& plan,
                     std::optional<float> max_distance, std::vector<Neighbor>* scratch,
                     std::vector<SearchHit>* out) const;
-  bool UseBruteForce() const;
+  // Whether a search scans exactly: always at or below kBruteForceSlots;
+  // for a search without ef_search also when the scan is cheaper than the
+  // calibrated walk.
+  bool UseBruteForce(bool default_search = false) const;
+  // The beam of a search for k results (ef_search null: the default).
+  size_t SearchEf(size_t k, std::optional<size_t> ef_search) const;
+  // Recalibrates the default search when the calibration is stale (or
+  // always with `force`); drops it at or below kBruteForceSlots. Writers.
+  void MaybeCalibrate(bool force);
   // Selects the matching live slots and picks the search strategy for beam
   // `ef` (shared by every query of a call).
   void PlanFilter(const Filter* filter, size_t ef, FilterPlan* plan) const;
@@ -392,7 +416,10 @@ class Database {
   mutable FilterCache filter_cache_;  // matching sets of recent filters
   std::vector<TextIndexEntry> text_;  // in creation order
   MatchLanguages match_languages_;    // each text index's field and language
-  mutable ThreadPool pool_;
+  SearchCalibration calibration_;     // default search (ef 0: none yet)
+  mutable CompiledFilters compiled_filters_;
+  std::unique_ptr<ThreadPool> own_pool_;  // only when options.threads asks for one
+  ThreadPool* pool_;                      // own_pool_ or ThreadPool::Shared()
 };
 
 }  // namespace herondb

@@ -286,6 +286,7 @@ void Database::Load(uint64_t generation, const std::optional<DbId>& expected_id,
   params_ = st.params.hnsw;
   quantize_ = st.params.quantize;
   index_ = std::move(st.index);
+  calibration_ = st.calibration;
   quantized_search_.store(index_->quantized(), std::memory_order_release);
   ids_ = std::move(st.ids);
   slot_meta_ = std::move(st.metadata);
@@ -439,9 +440,11 @@ void Database::Save() {
   std::unique_lock lk(mu_);
   CheckWritable();
   if (!dirty_) return;
+  index_->EnsureReachable();
+  MaybeCalibrate(false);
   DbParams p{dim_, metric_, params_, quantize_};
   const std::vector<text::TextIndexDef> defs = TextDefsLocked();
-  SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_, &defs});
+  SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_, &defs, &calibration_});
   RemapVectors();
 }
 
@@ -450,9 +453,11 @@ void Database::Compact() {
   CheckWritable();
   if (index_->deleted_count() == 0) {
     if (!dirty_) return;
+    index_->EnsureReachable();
+    MaybeCalibrate(false);
     DbParams p{dim_, metric_, params_, quantize_};
     const std::vector<text::TextIndexDef> defs = TextDefsLocked();
-    SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_, &defs});
+    SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_, &defs, &calibration_});
     RemapVectors();
     return;
   }
@@ -469,13 +474,17 @@ void Database::Compact() {
     metas.push_back(slot_meta_[s]);
   }
   auto fresh = std::make_unique<HnswIndex>(dim_, metric_, params_);
-  if (n) fresh->AddBatch(rows.data(), n, &pool_);
+  if (n) fresh->AddBatch(rows.data(), n, pool_);
   // Quantized search stays as it was, with ranges retrained on live data.
   if (index_->quantized()) fresh->EnableQuantized();
   std::vector<float>().swap(rows);
+  // The rebuilt graph calibrates afresh.
+  SearchCalibration cal;
+  if (fresh->size() > kBruteForceSlots) cal = CalibrateSearch(*fresh, pool_);
   DbParams p{dim_, metric_, params_, quantize_};
   const std::vector<text::TextIndexDef> defs = TextDefsLocked();
-  SwitchGeneration({&p, fresh.get(), &ids, &metas, &defs});
+  SwitchGeneration({&p, fresh.get(), &ids, &metas, &defs, &cal});
+  calibration_ = cal;
   index_ = std::move(fresh);
   ids_ = std::move(ids);
   slot_meta_ = std::move(metas);

@@ -100,7 +100,7 @@ std::unique_ptr<text::TextIndex> Database::BuildTextIndex(
   std::vector<const std::string*> texts(index_->size(), nullptr);
   for (uint32_t s = 0; s < index_->size(); ++s)
     if (!index_->IsDeleted(s)) texts[s] = FieldString(slot_meta_[s].get(), path);
-  index->Build(texts, &pool_);
+  index->Build(texts, pool_);
   return index;
 }
 
@@ -127,7 +127,7 @@ void Database::TextOnChange(uint32_t slot, const Value* old_meta, const Value* n
 }
 
 void Database::TextAfterMutation() {
-  for (TextIndexEntry& e : text_) e.index->MaybeMerge(&pool_);
+  for (TextIndexEntry& e : text_) e.index->MaybeMerge(pool_);
 }
 
 void Database::RebuildTextIndexes() {
@@ -359,7 +359,7 @@ std::vector<std::vector<SearchHit>> Database::HybridSearchMany(
   if (n == 1)
     one(0, 0);
   else
-    pool_.ParallelFor(n, one);
+    pool_->ParallelFor(n, one);
   return out;
 }
 

@@ -33,7 +33,8 @@ constexpr uint32_t kParm = Tag("PARM"), kVecs = Tag("VECS"), kNorm = Tag("NORM")
                    kGupp = Tag("GUPP"), kDels = Tag("DELS"), kIdof = Tag("IDOF"),
                    kIdby = Tag("IDBY"), kMtof = Tag("MTOF"), kMtby = Tag("MTBY"),
                    kSqmn = Tag("SQMN"), kSqsc = Tag("SQSC"), kSqcd = Tag("SQCD"),
-                   kTxdf = Tag("TXDF");
+                   kTxdf = Tag("TXDF"),
+                   kEfcl = Tag("EFCL");
 constexpr uint32_t kLayoutVersion = 1;
 constexpr size_t kParmSize = 64;
 
@@ -141,6 +142,10 @@ uint64_t WriteDbSnapshot(Env* env, const std::string& path, uint64_t generation,
     AddArray(&w, kSqsc, q->scales().data(), p.dim);
     AddArray(&w, kSqcd, q->codes().data(), n * p.dim);
   }
+  if (state.calibration && state.calibration->ef > 0) {
+    const std::string efcl = EncodeCalibration(*state.calibration);
+    w.AddSection(kEfcl, efcl.data(), efcl.size());
+  }
   AddArray(&w, kIdof, state.ids->offsets().data(), n + 1);
   w.AddSection(kIdby, state.ids->bytes().data(), state.ids->bytes().size());
   AddStrings(&w, kMtof, kMtby, n, [&](size_t i, std::string* buf) {
@@ -165,7 +170,7 @@ VectorResidency ResolveResidency(VectorResidency r, uint64_t bytes, bool quantiz
   if (pages <= 0 || page <= 0) return VectorResidency::kMap;
   const uint64_t avail = static_cast<uint64_t>(pages) * static_cast<uint64_t>(page);
   return bytes <= std::min(avail / 4, kAutoLoadMaxBytes) ? VectorResidency::kLoad
-                                                          : VectorResidency::kMap;
+                                                         : VectorResidency::kMap;
 }
 
 namespace {
@@ -302,6 +307,12 @@ LoadedDbState LoadDbSnapshot(const SnapshotReader& reader, VectorResidency resid
         L.Corrupt("slot " + std::to_string(i) + " has an empty or misplaced id");
     st.ids =
         IdMap(std::vector<uint64_t>(offs, offs + n + 1), std::string(bytes.data(), bytes.size()));
+  }
+
+  if (auto efcl = reader.Section(kEfcl)) {
+    std::optional<SearchCalibration> c = DecodeCalibration(*efcl);
+    if (!c) L.Corrupt("section EFCL is invalid");
+    st.calibration = *c;
   }
 
   st.metadata.resize(n);

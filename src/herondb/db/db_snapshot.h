@@ -24,6 +24,8 @@
 //   TXDF  the text index definitions (text/text_index_def.h list encoding);
 //         written only when there is at least one (their postings are
 //         rebuilt from the metadata at open)
+//   EFCL  the default-search calibration (db/search_calibration.h), when
+//         there is one; snapshots without it open uncalibrated
 //
 // Contract: WriteDbSnapshot streams the state to a new file and fsyncs it
 // (SnapshotWriter::Finish). LoadDbSnapshot checks every section's size and
@@ -44,6 +46,7 @@
 #include <vector>
 
 #include "herondb/db/id_map.h"
+#include "herondb/db/search_calibration.h"
 #include "herondb/index/hnsw.h"
 #include "herondb/meta/value.h"
 #include "herondb/storage/env.h"
@@ -63,9 +66,10 @@ struct DbParams {
 struct DbStateView {
   const DbParams* params;
   const HnswIndex* index;
-  const IdMap* ids;                       // per slot
-  const std::vector<ValuePtr>* metadata;  // per slot
+  const IdMap* ids;                                               // per slot
+  const std::vector<ValuePtr>* metadata;                          // per slot
   const std::vector<text::TextIndexDef>* text_indexes = nullptr;  // null: none
+  const SearchCalibration* calibration = nullptr;                 // null or ef 0: none
 };
 
 // How an opened snapshot's float32 vector block is held in memory.
@@ -93,6 +97,7 @@ struct LoadedDbState {
   std::vector<ValuePtr> metadata;
   std::vector<text::TextIndexDef> text_indexes;
   VectorResidency residency = VectorResidency::kMap;  // how the vectors are held
+  SearchCalibration calibration;                      // ef 0: none saved
 };
 
 // Writes generation `generation` of database `id` to `path`; returns the

@@ -1,6 +1,7 @@
 #include "herondb/index/hnsw.h"
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -92,7 +93,11 @@ struct TraversalScratch {
   }
 };
 
+thread_local uint64_t t_distances = 0;
+
 }  // namespace
+
+uint64_t HnswIndex::ThreadDistanceCount() { return t_distances; }
 
 HnswIndex::HnswIndex(size_t dim, Metric metric, HnswParams params,
                      std::unique_ptr<RowBacking> backing)
@@ -252,6 +257,7 @@ uint32_t HnswIndex::Greedy(const Space& sp, uint32_t ep, int from_level, int to_
       const uint32_t* list = graph_.List(cur, level);
       if constexpr (kLocked) list = CopyList(cur, list, copy);
       uint32_t cnt = list[0];
+      t_distances += cnt;
       for (uint32_t j = 1; j <= cnt; ++j) sp.Touch(list[j]);
       for (uint32_t j = 1; j <= cnt; ++j) {
         float d = sp.Dist(list[j]);
@@ -287,6 +293,7 @@ void HnswIndex::SearchLayer(const Space& sp, uint32_t ep, size_t ef, int level,
   Beam beam{cand, top, ef};
   marks[ep] = epoch;
   beam.Seed(ep, sp.Dist(ep), accept(ep));
+  uint64_t scored = 1;
   Neighbor c;
   while (beam.Next(&c)) {
     const uint32_t* list = graph_.List(c.slot, level);
@@ -306,6 +313,7 @@ void HnswIndex::SearchLayer(const Space& sp, uint32_t ep, size_t ef, int level,
     // one's distance is computed (requesting every row at once overflows
     // the line-fill buffers and stalls on the prefetches themselves).
     if (nbatch > 0) sp.Fetch(batch[0]);
+    scored += nbatch;
     for (uint32_t b = 0; b < nbatch; ++b) {
       const uint32_t n = batch[b];
       if (b + 1 < nbatch) sp.Fetch(batch[b + 1]);
@@ -316,6 +324,7 @@ void HnswIndex::SearchLayer(const Space& sp, uint32_t ep, size_t ef, int level,
       }
     }
   }
+  t_distances += scored;
   std::sort(top->begin(), top->end());
 }
 
@@ -375,6 +384,7 @@ void HnswIndex::SearchLayerTwoHop(const Space& sp, uint32_t ep, size_t ef, size_
         sp.Fetch(m);
       }
     }
+    t_distances += scored.size();
     for (uint32_t n : scored) {
       const float dn = sp.Dist(n);
       if (beam.Worth(dn)) {
@@ -409,13 +419,33 @@ void HnswIndex::SetLinks(uint32_t slot, int level, const std::vector<Neighbor>& 
   LockSlot(slot);
   uint32_t* list = graph_.List(slot, level);
   uint32_t max = graph_.MaxNeighbors(level);
+  // Bottom layer: count the new links before dropping the old ones, so a
+  // slot linked before and after never reads as orphaned.
+  const uint32_t old_cnt = list[0];
+  uint32_t old[kMaxListWords];
+  if (level == 0) {
+    std::copy_n(list + 1, old_cnt, old);
+    for (size_t j = 0; j < std::min<size_t>(sel.size(), max); ++j) InLink(sel[j].slot, +1);
+  }
   uint32_t cnt = 0;
   for (const Neighbor& n : sel) {
     if (cnt >= max) break;
     list[1 + cnt++] = n.slot;
   }
   list[0] = cnt;
+  if (level == 0)
+    for (uint32_t j = 0; j < old_cnt; ++j) InLink(old[j], -1);
   UnlockSlot(slot);
+}
+
+void HnswIndex::InLink(uint32_t s, int delta) {
+  std::atomic_ref<uint32_t> d(in_degree_[s]);
+  if (delta > 0) {
+    d.fetch_add(1, std::memory_order_relaxed);
+  } else if (d.fetch_sub(1, std::memory_order_relaxed) == 1) {
+    std::lock_guard<std::mutex> lk(orphans_mu_);
+    orphans_.push_back(s);
+  }
 }
 
 void HnswIndex::AddReverseLink(uint32_t target, uint32_t slot, int level, float dist) {
@@ -432,12 +462,23 @@ void HnswIndex::AddReverseLink(uint32_t target, uint32_t slot, int level, float 
   if (cnt < max) {
     list[1 + cnt] = slot;
     list[0] = cnt + 1;
+    if (level == 0) InLink(slot, +1);
   } else {
     std::vector<Neighbor> cands;
     cands.reserve(cnt + 1);
     for (uint32_t j = 1; j <= cnt; ++j) cands.push_back({PairDist(target, list[j]), list[j]});
     cands.push_back({dist, slot});
     SelectHeuristic(&cands, max);
+    if (level == 0) {
+      // The heuristic keeps a subset of the old list plus maybe `slot`.
+      for (const Neighbor& c : cands)
+        if (c.slot == slot) InLink(slot, +1);
+      for (uint32_t j = 1; j <= cnt; ++j) {
+        bool kept = false;
+        for (const Neighbor& c : cands) kept |= c.slot == list[j];
+        if (!kept) InLink(list[j], -1);
+      }
+    }
     for (size_t j = 0; j < cands.size(); ++j) list[1 + j] = cands[j].slot;
     list[0] = static_cast<uint32_t>(cands.size());
   }
@@ -501,6 +542,8 @@ uint32_t HnswIndex::AddBatch(const float* rows, size_t n, ThreadPool* pool) {
   vectors_.Resize(total);
   graph_.Resize(total);
   deleted_.Resize(total);
+  EnsureInDegrees();
+  in_degree_.resize(total, 0);
   std::memcpy(vectors_.mutable_row(first), rows, n * vectors_.row_bytes());
   if (metric_ == Metric::kCosine) {
     inv_norms_.resize(total);
@@ -536,17 +579,186 @@ uint32_t HnswIndex::AddBatch(const float* rows, size_t n, ThreadPool* pool) {
   } else {
     for (size_t i = start; i < n; ++i) Link(first + static_cast<uint32_t>(i), levels[i], false);
   }
+  {
+    // New slots that no neighbour kept a link to.
+    std::lock_guard<std::mutex> lk(orphans_mu_);
+    for (size_t i = 0; i < n; ++i)
+      if (in_degree_[first + i] == 0) orphans_.push_back(first + static_cast<uint32_t>(i));
+  }
+  NoteChangedRows(n);
   return first;
 }
 
+void HnswIndex::NoteChangedRows(size_t rows) {
+  LinkOrphans();
+  unchecked_rows_ += rows;
+  if (unchecked_rows_ * kReachCheckDivisor >= size()) EnsureReachable();
+}
+
+void HnswIndex::EnsureReachable() {
+  if (unchecked_rows_ == 0) return;
+  RepairReachability();
+  unchecked_rows_ = 0;
+}
+
+void HnswIndex::EnsureInDegrees() {
+  if (in_degree_valid_) return;
+  in_degree_.assign(size(), 0);
+  for (uint32_t s = 0; s < size(); ++s) {
+    const uint32_t* list = graph_.List(s, 0);
+    for (uint32_t j = 1; j <= list[0]; ++j) ++in_degree_[list[j]];
+  }
+  in_degree_valid_ = true;
+}
+
+void HnswIndex::MarkReached(uint32_t from, SlotBitmap* reached) const {
+  if (reached->Test(from)) return;
+  std::vector<uint32_t> stack{from};
+  reached->Set(from);
+  while (!stack.empty()) {
+    const uint32_t s = stack.back();
+    stack.pop_back();
+    const uint32_t* list = graph_.List(s, 0);
+    for (uint32_t j = 1; j <= list[0]; ++j) {
+      const uint32_t t = list[j];
+      if (reached->Test(t)) continue;
+      reached->Set(t);
+      stack.push_back(t);
+    }
+  }
+}
+
+std::vector<uint32_t> HnswIndex::UnreachableSlots() const {
+  std::vector<uint32_t> out;
+  if (max_level_ < 0) return out;
+  SlotBitmap reached;
+  reached.Resize(size());
+  MarkReached(entry_, &reached);
+  for (uint32_t s = 0; s < size(); ++s)
+    if (!reached.Test(s) && !deleted_.Test(s)) out.push_back(s);
+  return out;
+}
+
+void HnswIndex::LinkIn(uint32_t x, const SlotBitmap* reached) {
+  // The nearest slots to x by a walk from the entry point (a walk from a
+  // reached slot only meets reached slots). A narrow beam: only a near slot
+  // that is reachable is needed (x's own neighbours are not enough: they may
+  // be a group of near rows that only link each other).
+  auto& scratch = TraversalScratch::Get();
+  const float* q = PrepareQuery(vectors_.row(x), &scratch.insert_query);
+  const FloatSpace sp(*this, q);
+  uint32_t start = Greedy<false>(sp, entry_, max_level_, 1);
+  if (start == x || (reached && !reached->Test(start))) start = entry_;
+  std::vector<Neighbor> found;
+  SearchLayer<false>(sp, start, kLinkInEf, 0, nullptr, false, x, &found);
+  if (found.empty()) return;
+  // Prefer a near slot whose list has room; else the nearest gives up its
+  // farthest link to a slot that keeps another in-link (so no new orphan
+  // appears and repairs cannot cascade), or failing that its farthest.
+  const uint32_t max0 = graph_.MaxNeighbors(0);
+  uint32_t target = found.front().slot;
+  for (size_t i = 0; i < std::min<size_t>(found.size(), 8); ++i) {
+    if (graph_.List(found[i].slot, 0)[0] < max0) {
+      target = found[i].slot;
+      break;
+    }
+  }
+  uint32_t* list = graph_.List(target, 0);
+  if (list[0] < max0) {
+    list[1 + list[0]] = x;
+    ++list[0];
+  } else {
+    uint32_t far = 0;
+    float far_d = -std::numeric_limits<float>::infinity();
+    for (int pass = 0; pass < 2 && far == 0; ++pass) {
+      for (uint32_t j = 1; j <= list[0]; ++j) {
+        if (pass == 0 && in_degree_[list[j]] < 2) continue;
+        const float d = PairDist(target, list[j]);
+        if (d > far_d) {
+          far_d = d;
+          far = j;
+        }
+      }
+    }
+    const uint32_t dropped = list[far];
+    list[far] = x;
+    InLink(dropped, -1);
+  }
+  InLink(x, +1);
+}
+
+void HnswIndex::LinkOrphans() {
+  // Each link-in may orphan one other slot; bounded so a pathological graph
+  // cannot loop (RepairReachability catches what is left).
+  for (size_t budget = 4 * orphans_.size() + 16; !orphans_.empty() && budget > 0; --budget) {
+    const uint32_t x = orphans_.back();
+    orphans_.pop_back();
+    if (x == entry_ || in_degree_[x] != 0 || deleted_.Test(x)) continue;
+    LinkIn(x, nullptr);
+  }
+  orphans_.clear();
+}
+
+size_t HnswIndex::RepairReachability() {
+  if (max_level_ < 0 || size() < 2) return 0;
+  EnsureInDegrees();
+  size_t linked = 0;
+  // Slots reachable only from other unreachable slots (their in-degree is
+  // not zero): link each into its nearest reached slot, walking again while
+  // a link-in displaced another slot's link.
+  for (int round = 0; round < 8; ++round) {
+    SlotBitmap reached;
+    reached.Resize(size());
+    MarkReached(entry_, &reached);
+    size_t this_round = 0;
+    for (uint32_t x = 0; x < size(); ++x) {
+      if (reached.Test(x) || deleted_.Test(x)) continue;
+      LinkIn(x, &reached);
+      MarkReached(x, &reached);
+      ++this_round;
+    }
+    linked += this_round;
+    orphans_.clear();
+    if (this_round == 0) break;
+  }
+  return linked;
+}
+
 void HnswIndex::UpdateVector(uint32_t slot, const float* v) {
+  EnsureInDegrees();
   vectors_.SetRow(slot, v);
   if (metric_ == Metric::kCosine) {
     float n2 = k_.dot(v, v, dim());
     inv_norms_[slot] = n2 > 0 ? 1.0f / std::sqrt(n2) : 0.0f;
   }
   if (sq8_) EncodeRows(slot, 1);
+  // The old bottom-layer neighbours may have been reachable only through
+  // this slot (a group of near rows linking each other, entered from here),
+  // which in-degrees do not show: each one dropped from its list must still
+  // be found by a search for its own vector, else it is linked in.
+  const uint32_t* list = graph_.List(slot, 0);
+  std::vector<uint32_t> before(list + 1, list + 1 + list[0]);
   if (size() > 1) Link(slot, graph_.level(slot), false);
+  LinkOrphans();
+  list = graph_.List(slot, 0);
+  for (uint32_t o : before) {
+    if (deleted_.Test(o) || std::find(list + 1, list + 1 + list[0], o) != list + 1 + list[0])
+      continue;
+    if (!FindsItself(o)) LinkIn(o, nullptr);
+  }
+  NoteChangedRows(1);
+}
+
+bool HnswIndex::FindsItself(uint32_t s) const {
+  auto& scratch = TraversalScratch::Get();
+  const float* q = PrepareQuery(vectors_.row(s), &scratch.insert_query);
+  const FloatSpace sp(*this, q);
+  const uint32_t start = Greedy<false>(sp, entry_, max_level_, 1);
+  std::vector<Neighbor> found;
+  SearchLayer<false>(sp, start, kSelfSearchEf, 0, nullptr, false, kNone, &found);
+  for (const Neighbor& n : found)
+    if (n.slot == s) return true;
+  return false;
 }
 
 void HnswIndex::MarkDeleted(uint32_t slot) {
@@ -841,6 +1053,11 @@ void HnswIndex::RestoreState(uint32_t entry, int max_level, const uint64_t* dele
                              const float* inv_norms) {
   entry_ = entry;
   max_level_ = max_level;
+  // Graphs written before reachability was repaired (or by an older
+  // version) get checked at the next write.
+  unchecked_rows_ = size();
+  in_degree_valid_ = false;
+  in_degree_.clear();
   Reserve(size());
   deleted_.words.assign(deleted_words, deleted_words + (size() + 63) / 64);
   deleted_count_ = 0;

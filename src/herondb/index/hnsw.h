@@ -26,6 +26,22 @@
 //   the rows present when enabled (or on the first batch of an empty index)
 //   and retrained by AddBatch/UpdateVector when the quantizer reports drift
 //   (stale()), at most once per size()/kRetrainDivisor encoded rows.
+// - Reachability: every live slot is reachable on the bottom layer from the
+//   entry point, so a search whose beam covers the collection finds it.
+//   Neighbour selection can drop a slot's last in-link (the heuristic
+//   pruning of a full list keeps a closer, "occluding" neighbour, which
+//   under parallel insertion may not link to the slot), and relinking an
+//   updated slot drops its old out-links. The writers therefore keep each
+//   slot's bottom-layer in-degree, and at the end of every AddBatch and
+//   UpdateVector link each live slot left with none into the list of its
+//   nearest slot (LinkIn); UpdateVector also links in each old neighbour it
+//   dropped that a search for its own vector no longer finds. Slots
+//   reachable only from other unreachable
+//   slots are caught by a breadth-first walk of the bottom layer from the
+//   entry point (RepairReachability): after every AddBatch/UpdateVector
+//   once the rows inserted or relinked since the last walk reach
+//   size()/kReachCheckDivisor (so always after a batch that large), and at
+//   EnsureReachable (Database::Save, before writing a snapshot).
 // - Knows nothing of ids, metadata or files.
 #pragma once
 
@@ -138,6 +154,11 @@ class HnswIndex {
   // Make room for `slots` slots in total (avoids regrowth during big batches).
   void Reserve(size_t slots);
 
+  // Distances the graph walks (Search, SearchTwoHop, insertion) have
+  // computed on the calling thread so far (for cost estimates: the
+  // difference around one search is that search's work).
+  static uint64_t ThreadDistanceCount();
+
   // Approximate search; `allowed` (may be null) restricts results
   // (non-allowed slots are scored and route the walk).
   void Search(const float* query, size_t k, size_t ef, const SlotBitmap* allowed,
@@ -191,6 +212,20 @@ class HnswIndex {
   static constexpr size_t kRetrainDivisor = 8;
   // Retrains the ranges on all current rows and re-encodes them (compaction).
   void RetrainQuantizer();
+
+  // Live slots that a walk of the bottom layer from the entry point (through
+  // deleted slots too, which still route) does not reach, ascending.
+  std::vector<uint32_t> UnreachableSlots() const;
+  // Runs RepairReachability when rows were inserted or relinked since the
+  // last check (or since RestoreState). Writer.
+  void EnsureReachable();
+  // See the reachability contract above: a check costs one walk of the
+  // bottom layer (size() lists), amortized over size()/kReachCheckDivisor
+  // rows inserted or relinked.
+  static constexpr size_t kReachCheckDivisor = 16;
+  // Links every unreachable live slot in; returns how many were linked.
+  // Writer.
+  size_t RepairReachability();
 
   GraphStats Stats() const;
   // Checks graph invariants (link targets in range, counts within bounds, no
@@ -275,6 +310,27 @@ class HnswIndex {
   const uint32_t* CopyList(uint32_t slot, const uint32_t* list, uint32_t* out) const;
   void LockSlot(uint32_t s) const;
   void UnlockSlot(uint32_t s) const;
+  // Marks in *reached (a size() bitmap) every slot the bottom layer reaches
+  // from `from` that is not marked yet.
+  void MarkReached(uint32_t from, SlotBitmap* reached) const;
+  // Links in the orphans found, counts `rows` inserted or relinked, and
+  // runs RepairReachability once enough have been.
+  void NoteChangedRows(size_t rows);
+  // Adds 1 or -1 to the bottom-layer in-degree of s; a slot dropping to 0
+  // joins orphans_. Thread-safe (parallel insertion).
+  void InLink(uint32_t s, int delta);
+  // Computes in_degree_ from the bottom layer if it is not current.
+  void EnsureInDegrees();
+  // Links x into the bottom-layer list of a near slot that a walk (beam
+  // kLinkInEf) from the entry point finds (among the reached ones when
+  // `reached` is given).
+  static constexpr size_t kLinkInEf = 32;
+  void LinkIn(uint32_t x, const SlotBitmap* reached);
+  // LinkIn for every live slot of orphans_ whose in-degree is still 0.
+  void LinkOrphans();
+  // Whether a search for slot s's own vector (beam kSelfSearchEf) returns s.
+  static constexpr size_t kSelfSearchEf = 32;
+  bool FindsItself(uint32_t s) const;
 
   Metric metric_;
   HnswParams params_;
@@ -291,6 +347,13 @@ class HnswIndex {
   std::unique_ptr<std::atomic<uint8_t>[]> locks_;
   size_t locks_size_ = 0;
   std::mutex entry_mu_;
+  size_t unchecked_rows_ = 0;  // inserted or relinked since the last reachability check
+  // Bottom-layer in-degree per slot (valid once computed; a loaded graph
+  // computes it at its first write); updated with std::atomic_ref.
+  std::vector<uint32_t> in_degree_;
+  bool in_degree_valid_ = true;
+  std::mutex orphans_mu_;
+  std::vector<uint32_t> orphans_;      // slots whose in-degree dropped to 0
   std::unique_ptr<Sq8Quantizer> sq8_;  // null: quantized search off
   float rerank_sigmas_ = kDefaultRerankSigmas;
   uint32_t rerank_extra_ = kDefaultRerankExtra;
