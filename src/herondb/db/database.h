@@ -22,6 +22,13 @@
 //   Count, Ids, Contains, Stats); writers are serialized and exclusive. Batch
 //   writers (AddMany, UpsertMany) insert in parallel on the database's own
 //   thread pool while holding the write lock.
+// - Maintenance (Save, Compact, Enable/DisableQuantizedSearch) never makes
+//   readers wait for its costly part: it holds write_mu_ (so writers and
+//   other maintenance wait) and only a shared lock on mu_ while it copies
+//   rows, builds the new graph, trains the SQ8 codes or writes the snapshot;
+//   it takes mu_ exclusively only to swap the result in. A reader waits at
+//   most for one writer's exclusive section (applying one batch) or such a
+//   swap. Lock order: write_mu_, then mu_, then log_mu_.
 // - Every call is all-or-nothing: each input is validated before anything
 //   changes (duplicate ids, unknown ids, dimension, NaN/Inf, zero vectors
 //   under cosine), and a call that throws leaves the database as it was.
@@ -42,6 +49,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -217,7 +225,8 @@ class Database {
   // SQ8 quantized graph traversal (HnswIndex): enabling trains the ranges on
   // the stored vectors and encodes them; results keep exact float32
   // distances (candidates are re-ranked). Exact scans (small collections,
-  // selective filters) never use the codes. Writers (exclusive lock).
+  // selective filters) never use the codes. Maintenance: enabling trains
+  // beside readers and takes the exclusive lock only to install the codes.
   void EnableQuantizedSearch();
   void DisableQuantizedSearch();
   // How many code-distance candidates quantized search re-ranks exactly
@@ -256,9 +265,13 @@ class Database {
   void Load(uint64_t generation, const DatabaseOptions& options);
   void Adopt(LoadedDbState state);
   void Replay(const std::string& log_path, uint64_t generation, uint64_t* valid_end);
-  // Writes `state` as generation_ + 1 and makes it live (save protocol);
-  // on success the caller swaps the state in. Needs the write lock.
-  void SwitchGeneration(const DbStateView& state);
+  // Writes `state` as generation_ + 1 and makes it live (save protocol).
+  // Called with write_mu_ held and `reading` a shared lock on mu_; once
+  // CURRENT names the new generation it trades `reading` for an exclusive
+  // lock on mu_, installs the new log and generation and calls `install`
+  // (the caller's swap of its state) there. On failure nothing is swapped.
+  void SwitchGeneration(const DbStateView& state, std::shared_lock<std::shared_mutex>* reading,
+                        const std::function<void()>& install);
   void RemapVectors();
   void ApplyDeletes(const std::vector<uint32_t>& slots);
   void SearchLocked(const float* query, size_t k, size_t ef, const FilterPlan& plan,
@@ -302,6 +315,10 @@ class Database {
   bool broken_ = false;  // a failed save left the files uncertain
   std::string scratch_record_;
 
+  // Serializes writers and maintenance; taken before mu_ (see the contract).
+  // Writers wait here, not on mu_, while maintenance works under a shared
+  // lock, so readers never queue behind them.
+  std::mutex write_mu_;
   mutable std::shared_mutex mu_;
   std::unique_ptr<HnswIndex> index_;
   IdMap ids_;                         // every slot's id (kept after delete); lookup of live ids

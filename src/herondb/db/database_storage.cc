@@ -176,7 +176,8 @@ void Database::Create(const DatabaseOptions& options) {
   RemoveObsoleteFiles(env_, path_, 0);
   generation_ = 0;
   DbParams p{dim_, metric_, params_, quantize_};
-  SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_});
+  std::shared_lock rd(mu_);
+  SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_}, &rd, {});
 }
 
 void Database::Load(uint64_t generation, const DatabaseOptions& options) {
@@ -260,7 +261,9 @@ void Database::Replay(const std::string& log_path, uint64_t generation, uint64_t
   });
 }
 
-void Database::SwitchGeneration(const DbStateView& state) {
+void Database::SwitchGeneration(const DbStateView& state,
+                                std::shared_lock<std::shared_mutex>* reading,
+                                const std::function<void()>& install) {
   const uint64_t next = generation_ + 1;
   const std::string snap = JoinPath(path_, SnapshotFileName(next));
   const std::string log_path = JoinPath(path_, LogFileName(next));
@@ -292,12 +295,18 @@ void Database::SwitchGeneration(const DbStateView& state) {
     }
     certain = false;  // switched, but maybe not durably: keep the old files
   }
+  // The swap: write_mu_ keeps writers out between the two locks.
+  reading->unlock();
   {
-    std::lock_guard lk(log_mu_);
-    log_ = std::move(log);
+    std::unique_lock ex(mu_);
+    {
+      std::lock_guard lk(log_mu_);
+      log_ = std::move(log);
+    }
+    generation_ = next;
+    dirty_ = false;
+    if (install) install();
   }
-  generation_ = next;
-  dirty_ = false;
   if (!certain)
     Throw(ErrorCode::kIOError, "save of " + path_ +
                                    " switched to the new snapshot but could not sync the "
@@ -328,24 +337,27 @@ void Database::RemapVectors() {
 }
 
 void Database::Save() {
-  std::unique_lock lk(mu_);
+  std::lock_guard w(write_mu_);
   CheckWritable();
   if (!dirty_) return;
+  std::shared_lock rd(mu_);  // the snapshot is written beside readers
   DbParams p{dim_, metric_, params_, quantize_};
-  SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_});
-  RemapVectors();
+  SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_}, &rd, [this] { RemapVectors(); });
 }
 
 void Database::Compact() {
-  std::unique_lock lk(mu_);
+  std::lock_guard w(write_mu_);
   CheckWritable();
   if (index_->deleted_count() == 0) {
     if (!dirty_) return;
+    std::shared_lock rd(mu_);
     DbParams p{dim_, metric_, params_, quantize_};
-    SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_});
-    RemapVectors();
+    SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_}, &rd, [this] { RemapVectors(); });
     return;
   }
+  // Copying the live rows, building the fresh graph and writing it run
+  // beside readers (shared lock); writers wait on write_mu_.
+  std::shared_lock rd(mu_);
   const size_t n = index_->live_count();
   std::vector<float> rows(n * dim_);
   IdMap ids;
@@ -359,17 +371,26 @@ void Database::Compact() {
     metas.push_back(slot_meta_[s]);
   }
   auto fresh = std::make_unique<HnswIndex>(dim_, metric_, params_);
-  if (n) fresh->AddBatch(rows.data(), n, &pool_);
+  if (n) {
+    // Its own workers: pool_ runs one ParallelFor at a time, and readers'
+    // SearchMany must not queue behind the build.
+    ThreadPool build_pool(pool_.size());
+    fresh->AddBatch(rows.data(), n, &build_pool);
+  }
   // Quantized search stays as it was, with ranges retrained on live data.
   if (index_->quantized()) fresh->EnableQuantized();
   std::vector<float>().swap(rows);
+  MetaIndex meta;
+  for (uint32_t s = 0; s < metas.size(); ++s) meta.Insert(s, metas[s].get());
   DbParams p{dim_, metric_, params_, quantize_};
-  SwitchGeneration({&p, fresh.get(), &ids, &metas});
-  index_ = std::move(fresh);
-  ids_ = std::move(ids);
-  slot_meta_ = std::move(metas);
-  RebuildMetaIndex();
-  RemapVectors();
+  SwitchGeneration({&p, fresh.get(), &ids, &metas}, &rd, [&] {
+    index_ = std::move(fresh);
+    ids_ = std::move(ids);
+    slot_meta_ = std::move(metas);
+    meta_index_ = std::move(meta);
+    InvalidateFilterCache();  // slots are renumbered
+    RemapVectors();
+  });
 }
 
 void Database::VerifyFiles() const {
