@@ -207,10 +207,11 @@ class Database {
   uint64_t generation() const;
 
   // Writes a snapshot and truncates the log (a no-op when nothing changed
-  // since the last one).
+  // since the last one). Maintenance: readers run while it writes.
   void Save();
   // Rebuilds the graph from the live vectors only and saves the result:
   // afterwards deleted_count() == 0 and total_slots() == size().
+  // Maintenance: readers keep the old state while it rebuilds and writes.
   void Compact();
   // Checks every checksum of the live snapshot and log, and the in-memory
   // graph and id map; throws kCorruption naming the damage.
