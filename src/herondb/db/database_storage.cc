@@ -3,6 +3,7 @@
 // The protocol is the one of storage/manifest.h; see database.h.
 #include <algorithm>
 #include <mutex>
+#include <utility>
 
 #include "herondb/common/error.h"
 #include "herondb/db/database.h"
@@ -383,11 +384,12 @@ void Database::Compact() {
   MetaIndex meta;
   for (uint32_t s = 0; s < metas.size(); ++s) meta.Insert(s, metas[s].get());
   DbParams p{dim_, metric_, params_, quantize_};
+  // Swapped, not assigned: the old state is freed after the exclusive lock.
   SwitchGeneration({&p, fresh.get(), &ids, &metas}, &rd, [&] {
-    index_ = std::move(fresh);
-    ids_ = std::move(ids);
-    slot_meta_ = std::move(metas);
-    meta_index_ = std::move(meta);
+    index_.swap(fresh);
+    std::swap(ids_, ids);
+    slot_meta_.swap(metas);
+    std::swap(meta_index_, meta);
     InvalidateFilterCache();  // slots are renumbered
     RemapVectors();
   });
