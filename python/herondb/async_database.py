@@ -1,18 +1,31 @@
 """AsyncDatabase: the Database API for asyncio programs.
 
-Nothing an AsyncDatabase does on the event loop waits for the database:
-every call that can wait (writes, searches, get, count, ids, stats,
-switching quantized search, save, compact, export, import, verify, opening
-and closing) is a coroutine that runs in a worker thread through
-:func:`asyncio.to_thread`, and herondb's C++ core releases the GIL while it
-works or waits, so the event loop keeps serving other tasks meanwhile. The
-properties and ``len()`` answer at once without taking the database's lock
-(``len``, ``deleted_count`` and ``total_slots`` as of the last completed
-change). ``count``, ``ids``, ``stats`` and the quantized-search switches are
-coroutines here although the reference lists them as plain methods: each can
-wait seconds behind a compact or a large batch (api-decisions D21).
-``id in db`` would have to wait too, so it raises TypeError pointing to
-``await db.contains(id)``.
+The members the reference lists as coroutines (writes, searches, get, save,
+compact, export, import, verify, opening and closing) run in a worker thread
+through :func:`asyncio.to_thread`, and herondb's C++ core releases the GIL
+while it works or waits, so the event loop keeps serving other tasks.
+
+``count``, ``ids``, ``stats``, ``enable_quantized_search``,
+``disable_quantized_search``, ``len(db)`` and ``id in db`` are plain
+synchronous members, as the reference lists them. They are safe to call on
+the event loop because the core never makes a reader wait for maintenance:
+compact, save and the quantized-search switches do their long work beside
+readers and lock them out only for a short swap. What a synchronous member
+can still wait for:
+
+- ``count``, ``ids``, ``stats`` and ``in``: a writer's exclusive section
+  (applying one batch: an ``add_many`` of a large batch holds it for as long
+  as inserting that batch takes), or a maintenance call's final swap.
+- ``enable_quantized_search`` trains the SQ8 codes in the calling thread (its
+  own cost; readers keep running), and both switches wait for a running
+  writer or maintenance call (they are maintenance themselves). The herondb
+  additions ``enable_quantized_search_async`` and
+  ``disable_quantized_search_async`` do the same in a worker thread.
+- ``len(db)``, ``deleted_count`` and ``total_slots`` never wait: they answer
+  from counts refreshed when each change completes.
+
+``await db.contains(id)`` (a herondb addition) is ``id in db`` in a worker
+thread.
 
 Calls from several tasks may overlap: the underlying Database allows many
 concurrent readers and serializes writers itself. Do not modify a numpy array
@@ -45,7 +58,7 @@ def _open_database(
 
 
 class AsyncDatabase:
-    """A :class:`Database` whose blocking methods are coroutines.
+    """A :class:`Database` whose long-running methods are coroutines.
 
     ``AsyncDatabase(path, dim=...)`` opens the database right away (in the
     calling thread); ``await AsyncDatabase.open(path, dim=...)`` does the same
@@ -211,28 +224,44 @@ class AsyncDatabase:
         """The stored vector and metadata of ``id`` (ValueError if unknown)."""
         return await asyncio.to_thread(self._db.get, id)
 
-    async def count(self, where_filter: Optional[Filter] = None) -> int:
-        """Live vectors matching ``where_filter`` (all of them when None)."""
-        return await asyncio.to_thread(self._db.count, where_filter)
+    def count(self, where_filter: Optional[Filter] = None) -> int:
+        """Live vectors matching ``where_filter`` (all of them when None).
 
-    async def ids(self) -> List[str]:
-        """All live ids."""
-        return await asyncio.to_thread(self._db.ids)
+        Synchronous, as in the reference; never waits for maintenance.
+        """
+        return self._db.count(where_filter)
 
-    async def stats(self) -> Dict[str, Any]:
-        """Index and memory statistics (see :meth:`Database.stats`)."""
-        return await asyncio.to_thread(self._db.stats)
+    def ids(self) -> List[str]:
+        """All live ids (synchronous; never waits for maintenance)."""
+        return self._db.ids()
+
+    def stats(self) -> Dict[str, Any]:
+        """Index and memory statistics (see :meth:`Database.stats`; synchronous)."""
+        return self._db.stats()
 
     async def contains(self, id: object) -> bool:
-        """True if ``id`` is a live id (what ``id in database`` says)."""
+        """``id in db`` in a worker thread (a herondb addition)."""
         return await asyncio.to_thread(self._db.__contains__, id)
 
-    async def enable_quantized_search(self) -> None:
-        """Traverse the graph with SQ8 codes, re-ranking with full precision."""
+    def enable_quantized_search(self) -> None:
+        """Traverse the graph with SQ8 codes, re-ranking with full precision.
+
+        Synchronous, as in the reference: trains the codes in the calling
+        thread (readers keep running meanwhile). On a busy event loop prefer
+        :meth:`enable_quantized_search_async`.
+        """
+        self._db.enable_quantized_search()
+
+    def disable_quantized_search(self) -> None:
+        """Traverse the graph with full-precision vectors (synchronous)."""
+        self._db.disable_quantized_search()
+
+    async def enable_quantized_search_async(self) -> None:
+        """:meth:`enable_quantized_search` in a worker thread (a herondb addition)."""
         await asyncio.to_thread(self._db.enable_quantized_search)
 
-    async def disable_quantized_search(self) -> None:
-        """Traverse the graph with full-precision vectors."""
+    async def disable_quantized_search_async(self) -> None:
+        """:meth:`disable_quantized_search` in a worker thread (a herondb addition)."""
         await asyncio.to_thread(self._db.disable_quantized_search)
 
     def __len__(self) -> int:
@@ -240,9 +269,8 @@ class AsyncDatabase:
         return self._db._counts()[0]
 
     def __contains__(self, id: object) -> bool:
-        raise TypeError(
-            "'in' on an AsyncDatabase would block the event loop; use 'await db.contains(id)'"
-        )
+        # Synchronous, as on Database; never waits for maintenance.
+        return id in self._db
 
     # ------------------------------------------------------------ text search
 

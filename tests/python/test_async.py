@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import time
 
@@ -102,10 +103,11 @@ def test_write_and_read_methods_round_trip(path):
             assert await db.get("a") == ([1.0, 0.0, 0.0, 0.0], {"k": "A"})
             assert await db.get("b") == ([0.0, 2.0, 0.0, 0.0], {"k": "b"})
             assert len(db) == 5 and await db.contains("e") and not await db.contains("zz")
-            assert await db.count() == 5
-            assert await db.count({"k": {"$in": ["A", "b"]}}) == 2
-            assert sorted(await db.ids()) == ["a", "b", "c", "d", "e"]
-            assert (await db.stats())["num_vectors"] == 5
+            assert "e" in db and "zz" not in db
+            assert db.count() == 5
+            assert db.count({"k": {"$in": ["A", "b"]}}) == 2
+            assert sorted(db.ids()) == ["a", "b", "c", "d", "e"]
+            assert db.stats()["num_vectors"] == 5
 
             hits = await db.search([1.0, 0.0, 0.0, 0.0], k=2)
             assert all(isinstance(h, SearchResult) for h in hits)
@@ -119,7 +121,7 @@ def test_write_and_read_methods_round_trip(path):
             assert await db.delete("c") is True
             assert await db.delete("c") is False
             assert await db.delete_many(["d", "e", "nope"]) == 2
-            assert sorted(await db.ids()) == ["a", "b"]
+            assert sorted(db.ids()) == ["a", "b"]
             assert db.deleted_count == 3
 
     run(main())
@@ -141,35 +143,57 @@ def test_errors_propagate_through_await(path):
             with pytest.raises(TypeError):
                 await db.add(3, [1.0, 0.0, 0.0, 0.0])  # type: ignore[arg-type]
             with pytest.raises(ValueError):
-                await db.count({"k": {"$bogus": 1}})
+                db.count({"k": {"$bogus": 1}})
         finally:
             await db.close()
 
     run(main())
 
 
-def test_disable_quantized_search_is_a_coroutine(path):
+def test_count_ids_stats_and_quantized_switches_are_synchronous_as_in_the_reference(path):
+    # A vctrs program's `n = adb.count()` keeps working (api-reference,
+    # api-decisions D21).
     db = AsyncDatabase(path, dim=4)
-    assert run(db.disable_quantized_search()) is None
-    assert db.quantized_search is False
-    run(db.close())
+    try:
+        assert db.count() == 0 and db.ids() == [] and db.stats()["num_vectors"] == 0
+        for name in ("count", "ids", "stats", "enable_quantized_search",
+                     "disable_quantized_search", "__contains__", "__len__"):
+            assert not inspect.iscoroutinefunction(getattr(AsyncDatabase, name)), name
+        assert db.disable_quantized_search() is None
+        assert db.quantized_search is False
+    finally:
+        run(db.close())
 
 
 def test_enable_quantized_search_switches_the_flag(path):
-    db = AsyncDatabase(path, dim=4, quantize=True)
-    run(db.enable_quantized_search())
-    assert db.quantized_search is True
-    run(db.disable_quantized_search())
-    assert db.quantized_search is False
-    run(db.close())
-
-
-def test_in_on_an_async_database_points_to_contains(path):
     db = AsyncDatabase(path, dim=4)
     try:
-        with pytest.raises(TypeError, match="await db.contains"):
-            "a" in db  # noqa: B015
-        assert run(db.contains("a")) is False
+        assert db.enable_quantized_search() is None
+        assert db.quantized_search is True
+        db.disable_quantized_search()
+        assert db.quantized_search is False
+    finally:
+        run(db.close())
+
+
+def test_async_quantized_switches_run_in_a_worker_thread(path):
+    db = AsyncDatabase(path, dim=4)
+    try:
+        run(db.add_many(["a", "b"], np.eye(4, dtype=np.float32)[:2]))
+        assert run(db.enable_quantized_search_async()) is None
+        assert db.quantized_search is True
+        assert run(db.disable_quantized_search_async()) is None
+        assert db.quantized_search is False
+    finally:
+        run(db.close())
+
+
+def test_in_on_an_async_database_answers_like_contains(path):
+    db = AsyncDatabase(path, dim=4)
+    try:
+        run(db.add("a", [1.0, 0.0, 0.0, 0.0]))
+        assert "a" in db and "b" not in db and 3 not in db
+        assert run(db.contains("a")) is True and run(db.contains("b")) is False
     finally:
         run(db.close())
 
@@ -300,7 +324,7 @@ def test_save_compact_verify_export_import(path, tmp_path):
         other = await AsyncDatabase.open(str(tmp_path / "other"), dim=4)
         try:
             await other.import_json(export)
-            assert sorted(await other.ids()) == ["a", "c"]
+            assert sorted(other.ids()) == ["a", "c"]
         finally:
             await other.close()
 
@@ -314,7 +338,7 @@ def test_open_read_only_and_sync_keywords(path):
         ro = await AsyncDatabase.open(path, read_only=True)
         try:
             assert ro.read_only is True
-            assert await ro.ids() == ["a"]
+            assert ro.ids() == ["a"]
             with pytest.raises(ValueError):
                 await ro.add("b", [0.0, 1.0, 0.0, 0.0])
         finally:
@@ -333,7 +357,9 @@ def test_calls_after_close_raise_value_error(path):
         with pytest.raises(ValueError, match="closed"):
             await db.add("a", [1.0, 0.0, 0.0, 0.0])
         with pytest.raises(ValueError, match="closed"):
-            await db.count()
+            db.count()
+        with pytest.raises(ValueError, match="closed"):
+            "a" in db  # noqa: B015
         with pytest.raises(ValueError, match="closed"):
             len(db)
         await db.close()  # idempotent

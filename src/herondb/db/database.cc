@@ -67,14 +67,21 @@ Database::Database(std::string path, const DatabaseOptions& options)
 // The on/off state is the snapshot's PARM quantize flag: switching marks the
 // database changed, so the next save records it and reopening restores it.
 void Database::EnableQuantizedSearch() {
+  std::lock_guard w(write_mu_);
+  std::unique_ptr<Sq8Quantizer> codes;
+  if (!index_->quantized()) {
+    std::shared_lock rd(mu_);  // training reads the rows beside readers
+    codes = index_->TrainQuantizer();
+  }
   std::unique_lock lk(mu_);
-  index_->EnableQuantized();
+  if (codes) index_->InstallQuantizer(std::move(codes));
   quantized_search_.store(true, std::memory_order_release);
   if (!quantize_ && !read_only_) dirty_ = true;
   quantize_ = true;
 }
 
 void Database::DisableQuantizedSearch() {
+  std::lock_guard w(write_mu_);
   std::unique_lock lk(mu_);
   index_->DisableQuantized();
   quantized_search_.store(false, std::memory_order_release);
@@ -83,6 +90,7 @@ void Database::DisableQuantizedSearch() {
 }
 
 void Database::SetQuantizedRerank(float sigmas, uint32_t extra) {
+  std::lock_guard w(write_mu_);
   std::unique_lock lk(mu_);
   index_->SetRerank(sigmas, extra);
 }
@@ -224,6 +232,7 @@ void Database::Add(PutEntry entry) {
 void Database::AddMany(std::vector<PutEntry> entries) {
   if (entries.empty()) return;
   {
+    std::lock_guard w(write_mu_);
     std::unique_lock lk(mu_);
     CheckWritable();
     ValidatePuts(entries, /*require_new=*/true, /*require_existing=*/false);
@@ -240,6 +249,7 @@ void Database::UpsertMany(std::vector<PutEntry> entries) {
       Throw(ErrorCode::kInvalidArgument, "upsert of " + Quote(e.id) + " needs a vector");
   if (entries.empty()) return;
   {
+    std::lock_guard w(write_mu_);
     std::unique_lock lk(mu_);
     CheckWritable();
     ValidatePuts(entries, false, false);
@@ -257,6 +267,7 @@ void Database::Update(PutEntry entry) {
   std::vector<PutEntry> v;
   v.push_back(std::move(entry));
   {
+    std::lock_guard w(write_mu_);
     std::unique_lock lk(mu_);
     CheckWritable();
     ValidatePuts(v, false, /*require_existing=*/true);
@@ -271,6 +282,7 @@ bool Database::Delete(const std::string& id) { return DeleteMany({id}) == 1; }
 size_t Database::DeleteMany(const std::vector<std::string>& ids) {
   std::vector<uint32_t> slots;
   {
+    std::lock_guard w(write_mu_);
     std::unique_lock lk(mu_);
     CheckWritable();
     std::unordered_set<uint32_t> seen;

@@ -22,6 +22,13 @@
 //   Count, Ids, Contains, Stats); writers are serialized and exclusive. Batch
 //   writers (AddMany, UpsertMany) insert in parallel on the process's shared
 //   thread pool (common/thread_pool.h) while holding the write lock.
+// - Maintenance (Save, Compact, Enable/DisableQuantizedSearch) never makes
+//   readers wait for its costly part: it holds write_mu_ (so writers and
+//   other maintenance wait) and only a shared lock on mu_ while it copies
+//   rows, builds the new graph, trains the SQ8 codes or writes the snapshot;
+//   it takes mu_ exclusively only to swap the result in. A reader waits at
+//   most for one writer's exclusive section (applying one batch) or such a
+//   swap. Lock order: write_mu_, then mu_, then log_mu_.
 // - Every call is all-or-nothing: each input is validated before anything
 //   changes (duplicate ids, unknown ids, dimension, NaN/Inf, zero vectors
 //   under cosine), and a call that throws leaves the database as it was.
@@ -46,6 +53,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -238,10 +246,11 @@ class Database {
   DbId files_id() const;
 
   // Writes a snapshot and truncates the log (a no-op when nothing changed
-  // since the last one).
+  // since the last one). Maintenance: readers run while it writes.
   void Save();
   // Rebuilds the graph from the live vectors only and saves the result:
   // afterwards deleted_count() == 0 and total_slots() == size().
+  // Maintenance: readers keep the old state while it rebuilds and writes.
   void Compact();
   // Checks every checksum of the live snapshot and log, and the in-memory
   // graph and id map; throws kCorruption naming the damage.
@@ -256,7 +265,8 @@ class Database {
   // SQ8 quantized graph traversal (HnswIndex): enabling trains the ranges on
   // the stored vectors and encodes them; results keep exact float32
   // distances (candidates are re-ranked). Exact scans (small collections,
-  // selective filters) never use the codes. Writers (exclusive lock).
+  // selective filters) never use the codes. Maintenance: enabling trains
+  // beside readers and takes the exclusive lock only to install the codes.
   void EnableQuantizedSearch();
   void DisableQuantizedSearch();
   // How many code-distance candidates quantized search re-ranks exactly
@@ -326,9 +336,13 @@ class Database {
   void Adopt(LoadedDbState state);
   void Replay(const std::string& log_path, uint64_t generation, uint64_t* valid_end,
               size_t* header_size);
-  // Writes `state` as generation_ + 1 and makes it live (save protocol);
-  // on success the caller swaps the state in. Needs the write lock.
-  void SwitchGeneration(const DbStateView& state);
+  // Writes `state` as generation_ + 1 and makes it live (save protocol).
+  // Called with write_mu_ held and `reading` a shared lock on mu_; once
+  // CURRENT names the new generation it trades `reading` for an exclusive
+  // lock on mu_, installs the new log and generation and calls `install`
+  // (the caller's swap of its state) there. On failure nothing is swapped.
+  void SwitchGeneration(const DbStateView& state, std::shared_lock<std::shared_mutex>* reading,
+                        const std::function<void()>& install);
   void RemapVectors();
   void ApplyDeletes(const std::vector<uint32_t>& slots);
   void SearchLocked(const float* query, size_t k, size_t ef, const FilterPlan& plan,
@@ -364,15 +378,23 @@ class Database {
     std::vector<std::string> path;  // def.field split at its dots
     std::unique_ptr<text::TextIndex> index;
   };
+  // The index of `def` over the live slots of `index` with metadata `metas`
+  // (default: this database's).
   std::unique_ptr<text::TextIndex> BuildTextIndex(const text::TextIndexDef& def,
                                                   const std::vector<std::string>& path) const;
+  std::unique_ptr<text::TextIndex> BuildTextIndex(const text::TextIndexDef& def,
+                                                  const std::vector<std::string>& path,
+                                                  const HnswIndex& index,
+                                                  const std::vector<ValuePtr>& metas) const;
   void InstallTextIndex(const text::TextIndexDef& def, std::unique_ptr<text::TextIndex> index);
   void RemoveTextIndex(const std::string& field);
   // Keep the text indexes in step with a slot's metadata change (null: none).
   void TextOnChange(uint32_t slot, const Value* old_meta, const Value* new_meta);
   void TextAfterMutation();
-  // Rebuilds every text index from slot_meta_ (after load or compaction).
-  void RebuildTextIndexes();
+  // Every text index of text_ built afresh over `index` and `metas` (a
+  // compaction builds them beside readers, then swaps them in).
+  std::vector<TextIndexEntry> BuildTextIndexes(const HnswIndex& index,
+                                               const std::vector<ValuePtr>& metas) const;
   std::vector<text::TextIndexDef> TextDefsLocked() const;
   const TextIndexEntry& ResolveTextIndex(const std::string* field) const;
   std::string VerifyTextIndexes() const;
@@ -408,6 +430,10 @@ class Database {
   bool dirty_ = false;  // changes since the live snapshot
   std::string scratch_record_;
 
+  // Serializes writers and maintenance; taken before mu_ (see the contract).
+  // Writers wait here, not on mu_, while maintenance works under a shared
+  // lock, so readers never queue behind them.
+  std::mutex write_mu_;
   mutable std::shared_mutex mu_;
   std::unique_ptr<HnswIndex> index_;
   IdMap ids_;                         // every slot's id (kept after delete); lookup of live ids

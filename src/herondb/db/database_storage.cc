@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <mutex>
 #include <optional>
+#include <utility>
 
 #include "herondb/common/error.h"
 #include "herondb/db/database.h"
@@ -245,8 +246,9 @@ void Database::Create(const DatabaseOptions& options) {
   generation_ = 0;
   db_id_ = DbId::Random();
   DbParams p{dim_, metric_, params_, quantize_};
+  std::shared_lock rd(mu_);
   const std::vector<text::TextIndexDef> defs = TextDefsLocked();
-  SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_, &defs});
+  SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_, &defs}, &rd, {});
 }
 
 void Database::Load(uint64_t generation, const std::optional<DbId>& expected_id,
@@ -367,7 +369,9 @@ void Database::Replay(const std::string& log_path, uint64_t generation, uint64_t
   });
 }
 
-void Database::SwitchGeneration(const DbStateView& state) {
+void Database::SwitchGeneration(const DbStateView& state,
+                                std::shared_lock<std::shared_mutex>* reading,
+                                const std::function<void()>& install) {
   // Refuse to save (loudly) when the lock is no longer certainly ours.
   if (lock_.held()) lock_.Check();
   const uint64_t next = generation_ + 1;
@@ -398,13 +402,19 @@ void Database::SwitchGeneration(const DbStateView& state) {
     }
     unsynced = e;  // switched, but maybe not durably: keep the old files
   }
+  // The swap: write_mu_ keeps writers out between the two locks.
+  reading->unlock();
   {
-    std::lock_guard lk(log_mu_);
-    log_ = std::move(log);
+    std::unique_lock ex(mu_);
+    {
+      std::lock_guard lk(log_mu_);
+      log_ = std::move(log);
+    }
+    generation_ = next;
+    files_id_ = db_id_;
+    dirty_ = false;
+    if (install) install();
   }
-  generation_ = next;
-  files_id_ = db_id_;
-  dirty_ = false;
   if (unsynced)
     throw Error(ErrorCode::kIOError,
                 "save of " + path_ +
@@ -437,30 +447,45 @@ void Database::RemapVectors() {
 }
 
 void Database::Save() {
-  std::unique_lock lk(mu_);
+  std::lock_guard w(write_mu_);
   CheckWritable();
   if (!dirty_) return;
-  index_->EnsureReachable();
-  MaybeCalibrate(false);
+  {
+    // Changes the snapshot records (graph repairs, a due calibration) are
+    // made first, under the exclusive lock.
+    std::unique_lock ex(mu_);
+    index_->EnsureReachable();
+    MaybeCalibrate(false);
+  }
+  std::shared_lock rd(mu_);  // the snapshot is written beside readers
   DbParams p{dim_, metric_, params_, quantize_};
   const std::vector<text::TextIndexDef> defs = TextDefsLocked();
-  SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_, &defs, &calibration_});
-  RemapVectors();
+  SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_, &defs, &calibration_}, &rd,
+                   [this] { RemapVectors(); });
 }
 
 void Database::Compact() {
-  std::unique_lock lk(mu_);
+  std::lock_guard w(write_mu_);
   CheckWritable();
   if (index_->deleted_count() == 0) {
     if (!dirty_) return;
-    index_->EnsureReachable();
-    MaybeCalibrate(false);
+    {
+      // Changes the snapshot records (graph repairs, a due calibration) are
+      // made first, under the exclusive lock.
+      std::unique_lock ex(mu_);
+      index_->EnsureReachable();
+      MaybeCalibrate(false);
+    }
+    std::shared_lock rd(mu_);  // the snapshot is written beside readers
     DbParams p{dim_, metric_, params_, quantize_};
     const std::vector<text::TextIndexDef> defs = TextDefsLocked();
-    SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_, &defs, &calibration_});
-    RemapVectors();
+    SwitchGeneration({&p, index_.get(), &ids_, &slot_meta_, &defs, &calibration_}, &rd,
+                     [this] { RemapVectors(); });
     return;
   }
+  // Copying the live rows, building the fresh graph and writing it run
+  // beside readers (shared lock); writers wait on write_mu_.
+  std::shared_lock rd(mu_);
   const size_t n = index_->live_count();
   std::vector<float> rows(n * dim_);
   IdMap ids;
@@ -474,23 +499,33 @@ void Database::Compact() {
     metas.push_back(slot_meta_[s]);
   }
   auto fresh = std::make_unique<HnswIndex>(dim_, metric_, params_);
+  // Its workers come from the shared pool; a reader's SearchMany that finds
+  // it busy runs on its own thread (common/thread_pool.h), so it does not
+  // queue behind the build.
   if (n) fresh->AddBatch(rows.data(), n, pool_);
   // Quantized search stays as it was, with ranges retrained on live data.
   if (index_->quantized()) fresh->EnableQuantized();
   std::vector<float>().swap(rows);
-  // The rebuilt graph calibrates afresh.
+  // The rebuilt graph calibrates afresh; metadata and text indexes are
+  // rebuilt for the new slot numbers, all beside readers.
   SearchCalibration cal;
   if (fresh->size() > kBruteForceSlots) cal = CalibrateSearch(*fresh, pool_);
+  MetaIndex meta;
+  for (uint32_t s = 0; s < metas.size(); ++s) meta.Insert(s, metas[s].get());
+  std::vector<TextIndexEntry> texts = BuildTextIndexes(*fresh, metas);
   DbParams p{dim_, metric_, params_, quantize_};
   const std::vector<text::TextIndexDef> defs = TextDefsLocked();
-  SwitchGeneration({&p, fresh.get(), &ids, &metas, &defs, &cal});
-  calibration_ = cal;
-  index_ = std::move(fresh);
-  ids_ = std::move(ids);
-  slot_meta_ = std::move(metas);
-  RebuildMetaIndex();
-  RebuildTextIndexes();
-  RemapVectors();
+  // Swapped, not assigned: the old state is freed after the exclusive lock.
+  SwitchGeneration({&p, fresh.get(), &ids, &metas, &defs, &cal}, &rd, [&] {
+    index_.swap(fresh);
+    std::swap(ids_, ids);
+    slot_meta_.swap(metas);
+    std::swap(meta_index_, meta);
+    text_.swap(texts);
+    calibration_ = cal;
+    InvalidateFilterCache();  // slots are renumbered
+    RemapVectors();
+  });
 }
 
 void Database::VerifyFiles() const {

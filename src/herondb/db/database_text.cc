@@ -96,12 +96,19 @@ void Fuse(const std::vector<Neighbor>& vec, const std::vector<text::TextHit>& tx
 
 std::unique_ptr<text::TextIndex> Database::BuildTextIndex(
     const text::TextIndexDef& def, const std::vector<std::string>& path) const {
-  auto index = std::make_unique<text::TextIndex>(def.language, text::Bm25Params{def.k1, def.b});
-  std::vector<const std::string*> texts(index_->size(), nullptr);
-  for (uint32_t s = 0; s < index_->size(); ++s)
-    if (!index_->IsDeleted(s)) texts[s] = FieldString(slot_meta_[s].get(), path);
-  index->Build(texts, pool_);
-  return index;
+  return BuildTextIndex(def, path, *index_, slot_meta_);
+}
+
+std::unique_ptr<text::TextIndex> Database::BuildTextIndex(const text::TextIndexDef& def,
+                                                          const std::vector<std::string>& path,
+                                                          const HnswIndex& index,
+                                                          const std::vector<ValuePtr>& metas) const {
+  auto built = std::make_unique<text::TextIndex>(def.language, text::Bm25Params{def.k1, def.b});
+  std::vector<const std::string*> texts(index.size(), nullptr);
+  for (uint32_t s = 0; s < index.size(); ++s)
+    if (!index.IsDeleted(s)) texts[s] = FieldString(metas[s].get(), path);
+  built->Build(texts, pool_);
+  return built;
 }
 
 void Database::InstallTextIndex(const text::TextIndexDef& def,
@@ -130,8 +137,12 @@ void Database::TextAfterMutation() {
   for (TextIndexEntry& e : text_) e.index->MaybeMerge(pool_);
 }
 
-void Database::RebuildTextIndexes() {
-  for (TextIndexEntry& e : text_) e.index = BuildTextIndex(e.def, e.path);
+std::vector<Database::TextIndexEntry> Database::BuildTextIndexes(
+    const HnswIndex& index, const std::vector<ValuePtr>& metas) const {
+  std::vector<TextIndexEntry> built;
+  for (const TextIndexEntry& e : text_)
+    built.push_back({e.def, e.path, BuildTextIndex(e.def, e.path, index, metas)});
+  return built;
 }
 
 std::vector<text::TextIndexDef> Database::TextDefsLocked() const {
@@ -147,6 +158,7 @@ std::vector<text::TextIndexDef> Database::TextIndexes() const {
 
 void Database::CreateTextIndex(const text::TextIndexDef& def) {
   text::ValidateTextIndexDef(def);
+  std::lock_guard w(write_mu_);  // writers take write_mu_, then mu_ (database.h)
   {
     std::unique_lock lk(mu_);
     CheckWritable();
@@ -164,6 +176,7 @@ void Database::CreateTextIndex(const text::TextIndexDef& def) {
 }
 
 void Database::DropTextIndex(const std::string& field) {
+  std::lock_guard w(write_mu_);  // writers take write_mu_, then mu_ (database.h)
   {
     std::unique_lock lk(mu_);
     CheckWritable();

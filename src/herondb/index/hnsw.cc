@@ -1093,9 +1093,17 @@ void HnswIndex::EncodeRows(uint32_t first, size_t n) {
 
 void HnswIndex::EnableQuantized() {
   if (sq8_) return;
+  InstallQuantizer(TrainQuantizer());
+}
+
+std::unique_ptr<Sq8Quantizer> HnswIndex::TrainQuantizer() const {
   auto q = std::make_unique<Sq8Quantizer>(dim());
   q->Reserve(std::max(size(), locks_size_));
   if (size() > 0) q->Retrain(vectors_.data(), size(), RowScales());
+  return q;
+}
+
+void HnswIndex::InstallQuantizer(std::unique_ptr<Sq8Quantizer> q) {
   sq8_ = std::move(q);
   vectors_.SetRandomAccess(true);
 }

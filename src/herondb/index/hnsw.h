@@ -190,6 +190,12 @@ class HnswIndex {
   // when already enabled. DisableQuantized frees the codes. Writers.
   void EnableQuantized();
   void DisableQuantized();
+  // EnableQuantized in two steps, so that the costly one runs beside
+  // readers: TrainQuantizer (const; rows must not change meanwhile) trains
+  // and encodes a quantizer for the current rows, InstallQuantizer (a
+  // writer) makes it the live one.
+  std::unique_ptr<Sq8Quantizer> TrainQuantizer() const;
+  void InstallQuantizer(std::unique_ptr<Sq8Quantizer> q);
   bool quantized() const { return sq8_ != nullptr; }
   // Re-rank bound of quantized search. With the candidates sorted by code
   // distance c_1 <= c_2 <= ..., the re-ranked ones are
