@@ -12,6 +12,7 @@
 #include <cmath>
 #include <iterator>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 #include "herondb/common/error.h"
@@ -31,6 +32,26 @@ const std::string* FieldString(const Value* meta, const std::vector<std::string>
 void CheckQuery(std::string_view query, const char* what) {
   if (query.find_first_not_of(" \t\n\r\f\v") == std::string_view::npos)
     Throw(ErrorCode::kInvalidArgument, std::string(what) + " must be a non-empty string");
+}
+
+// Supplied corpus statistics aligned with the query's terms; every term
+// must be there and no df may exceed N.
+text::Bm25Stats AlignStats(const text::CorpusStats& stats, const std::vector<std::string>& terms) {
+  text::Bm25Stats out;
+  out.num_docs = stats.num_docs;
+  out.total_len = stats.total_len;
+  out.df.reserve(terms.size());
+  for (const std::string& t : terms) {
+    auto it = stats.df.find(t);
+    if (it == stats.df.end())
+      Throw(ErrorCode::kInvalidArgument, "stats has no df for query term '" + t + "'");
+    if (it->second > stats.num_docs)
+      Throw(ErrorCode::kInvalidArgument, "stats df of '" + t + "' (" + std::to_string(it->second) +
+                                             ") exceeds num_docs (" +
+                                             std::to_string(stats.num_docs) + ")");
+    out.df.push_back(it->second);
+  }
+  return out;
 }
 
 void CheckK(size_t k) {
@@ -253,7 +274,8 @@ void Database::TextFilterPlan(const Filter* filter, FilterPlan* plan) const {
 void Database::TextSearchLocked(const TextIndexEntry& e, const std::vector<std::string>& terms,
                                 size_t k, const FilterPlan& plan,
                                 std::vector<uint64_t>* allow_scratch,
-                                std::vector<text::TextHit>* out, bool exhaustive) const {
+                                std::vector<text::TextHit>* out, bool exhaustive,
+                                const text::Bm25Stats* stats) const {
   text::SlotAllow allow;
   const text::SlotAllow* allow_ptr = nullptr;
   if (!plan.all) {
@@ -269,24 +291,27 @@ void Database::TextSearchLocked(const TextIndexEntry& e, const std::vector<std::
     allow_ptr = &allow;
   }
   if (exhaustive)
-    e.index->SearchExhaustive(terms, k, allow_ptr, out);
+    e.index->SearchExhaustive(terms, k, allow_ptr, out, stats);
   else
-    e.index->Search(terms, k, allow_ptr, out);
+    e.index->Search(terms, k, allow_ptr, out, stats);
 }
 
 std::vector<SearchHit> Database::SearchText(std::string_view query, size_t k,
-                                            const std::string* field, const Filter* filter) const {
+                                            const std::string* field, const Filter* filter,
+                                            const text::CorpusStats* stats) const {
   CheckK(k);
   CheckQuery(query, "query");
   std::shared_lock lk(mu_);
   const TextIndexEntry& e = ResolveTextIndex(field);
   std::vector<std::string> terms;
   e.index->QueryTerms(query, &terms);
+  std::optional<text::Bm25Stats> st;
+  if (stats) st = AlignStats(*stats, terms);
   FilterPlan plan;
   TextFilterPlan(filter, &plan);
   std::vector<uint64_t> allow;
   std::vector<text::TextHit> hits;
-  TextSearchLocked(e, terms, k, plan, &allow, &hits);
+  TextSearchLocked(e, terms, k, plan, &allow, &hits, false, st ? &*st : nullptr);
   std::vector<SearchHit> out;
   out.reserve(hits.size());
   for (const text::TextHit& h : hits)
@@ -296,21 +321,38 @@ std::vector<SearchHit> Database::SearchText(std::string_view query, size_t k,
 
 std::vector<SearchHit> Database::SearchTextExhaustive(std::string_view query, size_t k,
                                                       const std::string* field,
-                                                      const Filter* filter) const {
+                                                      const Filter* filter,
+                                                      const text::CorpusStats* stats) const {
   CheckK(k);
   CheckQuery(query, "query");
   std::shared_lock lk(mu_);
   const TextIndexEntry& e = ResolveTextIndex(field);
   std::vector<std::string> terms;
   e.index->QueryTerms(query, &terms);
+  std::optional<text::Bm25Stats> st;
+  if (stats) st = AlignStats(*stats, terms);
   FilterPlan plan;
   TextFilterPlan(filter, &plan);
   std::vector<uint64_t> allow;
   std::vector<text::TextHit> hits;
-  TextSearchLocked(e, terms, k, plan, &allow, &hits, /*exhaustive=*/true);
+  TextSearchLocked(e, terms, k, plan, &allow, &hits, /*exhaustive=*/true, st ? &*st : nullptr);
   std::vector<SearchHit> out;
   for (const text::TextHit& h : hits)
     out.push_back({std::string(ids_.id(h.slot)), -h.score, slot_meta_[h.slot]});
+  return out;
+}
+
+text::CorpusStats Database::TextStats(std::string_view query, const std::string* field) const {
+  CheckQuery(query, "query");
+  std::shared_lock lk(mu_);
+  const TextIndexEntry& e = ResolveTextIndex(field);
+  std::vector<std::string> terms;
+  e.index->QueryTerms(query, &terms);
+  const text::Bm25Stats own = e.index->Stats(terms);
+  text::CorpusStats out;
+  out.num_docs = own.num_docs;
+  out.total_len = own.total_len;
+  for (size_t i = 0; i < terms.size(); ++i) out.df[terms[i]] = own.df[i];
   return out;
 }
 
