@@ -8,6 +8,7 @@
 // exception thrown by fn is rethrown on the calling thread after every worker
 // has stopped; remaining items are skipped. One ParallelFor runs at a time per
 // pool (a mutex serializes callers); fn must not call ParallelFor on the same
+// pool. TryParallelFor runs the items serially instead of waiting for a busy
 // pool.
 #pragma once
 
@@ -46,7 +47,26 @@ class ThreadPool {
 
   void ParallelFor(size_t n, const std::function<void(size_t, size_t)>& fn, size_t chunk = 1) {
     if (n == 0) return;
-    std::lock_guard<std::mutex> call_lock(call_mu_);
+    std::unique_lock<std::mutex> call_lock(call_mu_);
+    RunLocked(n, fn, chunk);
+  }
+
+  // As ParallelFor, but when another ParallelFor holds the pool it runs every
+  // item on the calling thread (worker 0) instead of waiting for the pool:
+  // for small jobs where waiting would cost more than running serially.
+  void TryParallelFor(size_t n, const std::function<void(size_t, size_t)>& fn) {
+    if (n == 0) return;
+    std::unique_lock<std::mutex> call_lock(call_mu_, std::try_to_lock);
+    if (!call_lock.owns_lock()) {
+      for (size_t i = 0; i < n; ++i) fn(i, 0);
+      return;
+    }
+    RunLocked(n, fn, 1);
+  }
+
+ private:
+  // ParallelFor's body; call_mu_ is held.
+  void RunLocked(size_t n, const std::function<void(size_t, size_t)>& fn, size_t chunk) {
     if (workers_.empty() || n <= chunk) {
       for (size_t i = 0; i < n; ++i) fn(i, 0);
       return;
@@ -70,7 +90,6 @@ class ThreadPool {
     if (error_) std::rethrow_exception(error_);
   }
 
- private:
   void RunItems(size_t worker) {
     const auto& fn = *job_;
     for (;;) {

@@ -383,15 +383,35 @@ std::vector<std::vector<SearchHit>> Database::HybridSearchMany(
   FilterPlan plan;
   PlanFilter(filter, ef, &plan);
   auto one = [&](size_t i, size_t) {
-    thread_local std::vector<Neighbor> found;
-    thread_local std::vector<SearchHit> vhits;
-    thread_local std::vector<text::TextHit> thits;
-    thread_local std::vector<uint64_t> allow;
-    thread_local std::vector<std::string> terms;
-    thread_local std::vector<std::pair<uint32_t, double>> fused;
-    SearchLocked(vectors + i * dim_, cand, ef, plan, std::nullopt, &found, &vhits);
-    e.index->QueryTerms(queries[i], &terms);
-    TextSearchLocked(e, terms, cand, plan, &allow, &thits);
+    thread_local std::vector<Neighbor> tl_found;
+    thread_local std::vector<SearchHit> tl_vhits;
+    thread_local std::vector<text::TextHit> tl_thits;
+    thread_local std::vector<uint64_t> tl_allow;
+    thread_local std::vector<std::string> tl_terms;
+    thread_local std::vector<std::pair<uint32_t, double>> tl_fused;
+    // This thread's scratch, by reference: `side` may run on another thread.
+    std::vector<Neighbor>& found = tl_found;
+    std::vector<SearchHit>& vhits = tl_vhits;
+    std::vector<text::TextHit>& thits = tl_thits;
+    std::vector<uint64_t>& allow = tl_allow;
+    std::vector<std::string>& terms = tl_terms;
+    std::vector<std::pair<uint32_t, double>>& fused = tl_fused;
+    // The two sides are independent reads: one query runs them at once on
+    // two threads when the pool is free (a batch parallelizes over queries).
+    auto side = [&](size_t which, size_t) {
+      if (which == 0) {
+        SearchLocked(vectors + i * dim_, cand, ef, plan, std::nullopt, &found, &vhits);
+      } else {
+        e.index->QueryTerms(queries[i], &terms);
+        TextSearchLocked(e, terms, cand, plan, &allow, &thits);
+      }
+    };
+    if (n == 1) {
+      pool_.TryParallelFor(2, side);
+    } else {
+      side(0, 0);
+      side(1, 0);
+    }
     Fuse(found, thits, k, options, [&](uint32_t s) { return ids_.id(s); }, &fused);
     std::vector<SearchHit>& hits = out[i];
     hits.reserve(fused.size());
