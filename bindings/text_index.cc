@@ -89,19 +89,68 @@ nb::list TextIndexes(nb::handle self) {
   return out;
 }
 
+// A non-negative Python int as uint64 (TypeError / ValueError naming `what`).
+uint64_t StatCount(nb::handle v, const std::string& what) {
+  if (!nb::isinstance<nb::int_>(v) || nb::isinstance<nb::bool_>(v))
+    throw nb::type_error((what + " must be an int").c_str());
+  const int64_t n = nb::cast<int64_t>(v);
+  if (n < 0) throw nb::value_error((what + " must be >= 0, got " + std::to_string(n)).c_str());
+  return static_cast<uint64_t>(n);
+}
+
+// {"num_docs": int, "total_len": int, "df": {term: int}} -> CorpusStats.
+text::CorpusStats ToCorpusStats(nb::handle stats) {
+  if (!nb::isinstance<nb::dict>(stats))
+    throw nb::type_error("stats must be a dict with num_docs, total_len and df");
+  nb::dict d = nb::borrow<nb::dict>(stats);
+  for (const char* key : {"num_docs", "total_len", "df"})
+    if (!d.contains(key)) throw nb::value_error((std::string("stats lacks '") + key + "'").c_str());
+  text::CorpusStats out;
+  out.num_docs = StatCount(d["num_docs"], "stats['num_docs']");
+  out.total_len = StatCount(d["total_len"], "stats['total_len']");
+  nb::handle df = d["df"];
+  if (!nb::isinstance<nb::dict>(df)) throw nb::type_error("stats['df'] must be a dict");
+  for (auto [term, count] : nb::borrow<nb::dict>(df)) {
+    if (!nb::isinstance<nb::str>(term)) throw nb::type_error("stats['df'] keys must be str");
+    std::string t = nb::cast<std::string>(term);
+    out.df[t] = StatCount(count, "stats['df']['" + t.substr(0, 100) + "']");
+  }
+  return out;
+}
+
 nb::list SearchText(nb::handle self, const std::string& query, int64_t k,
-                    std::optional<std::string> field, nb::handle where_filter, bool exhaustive) {
+                    std::optional<std::string> field, nb::handle where_filter, bool exhaustive,
+                    nb::handle stats) {
   auto db = g_hooks.db(self);
   const size_t kk = CheckK(k);
+  std::optional<text::CorpusStats> st;
+  if (!stats.is_none()) st = ToCorpusStats(stats);
   std::shared_ptr<const Filter> filter = g_hooks.filter(*db, where_filter);
   std::vector<SearchHit> hits;
   {
     nb::gil_scoped_release nogil;
     const std::string* f = field ? &*field : nullptr;
-    hits = exhaustive ? db->SearchTextExhaustive(query, kk, f, filter.get())
-                      : db->SearchText(query, kk, f, filter.get());
+    const text::CorpusStats* sp = st ? &*st : nullptr;
+    hits = exhaustive ? db->SearchTextExhaustive(query, kk, f, filter.get(), sp)
+                      : db->SearchText(query, kk, f, filter.get(), sp);
   }
   return g_hooks.hits(hits);
+}
+
+nb::dict TextStats(nb::handle self, const std::string& query, std::optional<std::string> field) {
+  auto db = g_hooks.db(self);
+  text::CorpusStats st;
+  {
+    nb::gil_scoped_release nogil;
+    st = db->TextStats(query, field ? &*field : nullptr);
+  }
+  nb::dict df;
+  for (const auto& [term, n] : st.df) df[nb::str(term.data(), term.size())] = n;
+  nb::dict out;
+  out["num_docs"] = st.num_docs;
+  out["total_len"] = st.total_len;
+  out["df"] = df;
+  return out;
 }
 
 nb::list HybridSearch(nb::handle self, nb::handle vector, const std::string& query, int64_t k,
@@ -157,7 +206,8 @@ void RegisterTextIndex(nb::handle cls, const TextIndexHooks& hooks) {
   AddMethod(cls, "_drop_text_index", &DropTextIndex, "field"_a);
   AddMethod(cls, "_text_indexes", &TextIndexes);
   AddMethod(cls, "_search_text", &SearchText, "query"_a, "k"_a, "field"_a.none(),
-            "where_filter"_a.none(), "exhaustive"_a = false);
+            "where_filter"_a.none(), "exhaustive"_a = false, "stats"_a.none() = nb::none());
+  AddMethod(cls, "_text_stats", &TextStats, "query"_a, "field"_a.none());
   AddMethod(cls, "_hybrid_search", &HybridSearch, "vector"_a, "query"_a, "k"_a, "field"_a.none(),
             "where_filter"_a.none(), "ef_search"_a.none(), "fusion"_a, "rrf_k"_a, "alpha"_a,
             "candidates"_a.none());

@@ -55,7 +55,7 @@ from ray.data.block import Block, BlockAccessor, BlockMetadata
 
 from . import _core
 from .database import Database
-from .sharded import ShardedDatabase, fuse_hybrid, hybrid_plan
+from .sharded import ShardedDatabase, fuse_hybrid, hybrid_plan, sum_text_stats
 from ._shard_format import (
     MANIFEST_NAME,
     MAX_SHARDS,
@@ -618,16 +618,24 @@ class _ShardActor:
     def count(self, where_filter: Any) -> int:
         return self.db.count(where_filter)
 
-    def search_text(self, *args: Any) -> List[Any]:
-        return list(cast(Any, self.db).search_text(*args))
+    def text_stats(self, query: str, field: Any) -> Dict[str, Any]:
+        """The shard's corpus statistics of ``query`` (summed by the caller)."""
+        return dict(cast(Any, self.db)._text_stats(query, field))
+
+    def search_text(
+        self, query: str, k: int, field: Any, where_filter: Any, stats: Dict[str, Any]
+    ) -> List[Any]:
+        """The shard's BM25 top ``k`` scored with the global statistics ``stats``."""
+        return list(cast(Any, self.db)._search_text(query, k, field, where_filter, False, stats))
 
     def hybrid_parts(
-        self, vector: Any, query: str, cand: int, ef: int, field: Any, where_filter: Any
+        self, vector: Any, query: str, cand: int, ef: int, field: Any, where_filter: Any,
+        stats: Dict[str, Any],
     ) -> Tuple[List[Any], List[Any]]:
         """The shard's two candidate lists of a hybrid search (fused by the caller)."""
         return (
             self.db.search(vector, cand, ef, where_filter),
-            list(cast(Any, self.db).search_text(query, cand, field, where_filter)),
+            self.search_text(query, cand, field, where_filter, stats),
         )
 
     def close(self) -> None:
@@ -742,8 +750,17 @@ class HeronDBService:
     ) -> List[Any]:
         """BM25 search on every shard, merged (see :meth:`ShardedDatabase.search_text`)."""
         self._check_k(k)
-        refs = [a.search_text.remote(query, k, field, where_filter) for a in self._pick()]
+        actors = self._pick()
+        stats = self._text_stats(actors, query, field)
+        refs = [a.search_text.remote(query, k, field, where_filter, stats) for a in actors]
         return merge_top_k(ray.get(refs), k)
+
+    @staticmethod
+    def _text_stats(actors: List[Any], query: str, field: Optional[str]) -> Dict[str, Any]:
+        """The global corpus statistics of ``query``: every shard's, summed."""
+        if not isinstance(query, str):
+            raise TypeError(f"query must be a str, got {type(query).__name__}")
+        return sum_text_stats(ray.get([a.text_stats.remote(query, field) for a in actors]))
 
     def hybrid_search(
         self,
@@ -761,7 +778,10 @@ class HeronDBService:
         """Hybrid search fused over every shard (see :meth:`ShardedDatabase.hybrid_search`)."""
         cand, ef = hybrid_plan(query, k, field, where_filter, ef_search, fusion, rrf_k, alpha,
                                candidates)
-        refs = [a.hybrid_parts.remote(vector, query, cand, ef, field, where_filter) for a in self._pick()]
+        actors = self._pick()
+        stats = self._text_stats(actors, query, field)
+        refs = [a.hybrid_parts.remote(vector, query, cand, ef, field, where_filter, stats)
+                for a in actors]
         parts = ray.get(refs)
         vec = merge_top_k([p[0] for p in parts], cand)
         txt = merge_top_k([p[1] for p in parts], cand)

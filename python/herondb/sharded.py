@@ -84,7 +84,7 @@ from ._shard_format import (
     shard_for_id,
     write_manifest,
 )
-from ._text_search import _hybrid_args
+from ._text_search import _check_filter, _hybrid_args, _need_int, _need_str, _opt_str
 from .database import Database
 from .errors import CorruptionError
 
@@ -245,6 +245,22 @@ def fuse_hybrid(
                 meta.setdefault(r.id, r.metadata)
     ranked = sorted(score.items(), key=lambda item: (-item[1], item[0]))[:k]
     return [SearchResult(i, -float(np.float32(v)), meta[i]) for i, v in ranked]
+
+
+def sum_text_stats(parts: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
+    """Sum several shards' corpus statistics of one query (``Database._text_stats``).
+
+    N, the total length and each term's df add up over disjoint shards, so
+    the sum is what one database holding every shard's records scores with.
+    """
+    num_docs = total_len = 0
+    df: Dict[str, int] = {}
+    for st in parts:
+        num_docs += st["num_docs"]
+        total_len += st["total_len"]
+        for term, c in st["df"].items():
+            df[term] = df.get(term, 0) + c
+    return {"num_docs": num_docs, "total_len": total_len, "df": df}
 
 
 # ------------------------------------------------------------------ the class
@@ -806,6 +822,19 @@ class ShardedDatabase:
         self._check_open()
         return list(cast(Any, self._shards[0]).text_indexes)
 
+    def _global_text_stats(self, queries: Sequence[str], field: Optional[str]) -> List[Dict[str, Any]]:
+        """The corpus statistics of each query summed over every shard.
+
+        Each shard reports its live documents, their total length and the df
+        of each analyzed query term (``Database._text_stats``); the sums are
+        exactly the statistics one database holding every record would score
+        with.
+        """
+        parts = self._fan_out(
+            lambda i, db: [cast(Any, db)._text_stats(q, field) for q in queries]
+        )
+        return [sum_text_stats([p[n] for p in parts]) for n in range(len(queries))]
+
     def search_text(
         self,
         query: str,
@@ -813,18 +842,26 @@ class ShardedDatabase:
         field: Optional[str] = None,
         where_filter: Optional[Filter] = None,
     ) -> List[SearchResult]:
-        """BM25 text search on every shard, merged by score (best first).
+        """BM25 text search over every shard: the same top ``k`` and scores as one database.
 
-        Each shard scores with its own corpus statistics (document count,
-        document frequencies, average length), so the merge is an
-        approximation of one database's BM25 ranking whenever the shards'
-        statistics differ: see docs/scale-out.md. With one shard it is exact.
+        Two rounds: every shard reports its corpus statistics for the query
+        (document count, total length, df of each query term), then every
+        shard searches with their sums, so that each scores its records
+        exactly as one database holding all of them would, and the lists are
+        merged by score. Records of equal score may come in another order
+        than one database's (which breaks ties by insertion order). See
+        docs/scale-out.md.
         """
+        _need_str("query", query)
+        _need_int("k", k)
+        _opt_str("field", field)
+        _check_filter(where_filter)
         self._check_open()
         if len(self._shards) == 1:
             return list(cast(Any, self._shards[0]).search_text(query, k, field, where_filter))
+        stats = self._global_text_stats([query], field)[0]
         parts = self._fan_out(
-            lambda i, db: cast(Any, db).search_text(query, k, field, where_filter)
+            lambda i, db: cast(Any, db)._search_text(query, k, field, where_filter, False, stats)
         )
         return merge_top_k(parts, k)
 
@@ -846,17 +883,19 @@ class ShardedDatabase:
         As Database.hybrid_search, with the fusion done here on global lists:
         the vector side is the exact merge of every shard's top
         ``candidates`` (the same candidates and ``ef`` a database uses), the
-        text side the merge of every shard's BM25 top ``candidates`` (see
-        :meth:`search_text` for how exact that is). With one shard the
-        result equals Database.hybrid_search.
+        text side the exact global BM25 top ``candidates`` (every shard
+        scoring with the global statistics, see :meth:`search_text`). The
+        result equals Database.hybrid_search on the same records, up to the
+        order of equal scores.
         """
         cand, ef = hybrid_plan(query, k, field, where_filter, ef_search, fusion, rrf_k, alpha,
                                candidates)
         self._check_open()
+        stats = self._global_text_stats([query], field)[0]
         parts = self._fan_out(
             lambda i, db: (
                 db.search(vector, cand, ef, where_filter),
-                cast(Any, db).search_text(query, cand, field, where_filter),
+                cast(Any, db)._search_text(query, cand, field, where_filter, False, stats),
             )
         )
         vec = merge_top_k([p[0] for p in parts], cand)
@@ -891,9 +930,12 @@ class ShardedDatabase:
         if not queries:
             return []
 
+        stats = self._global_text_stats(list(queries), field)
+
         def one_shard(i: int, db: Database) -> Tuple[List[List[SearchResult]], List[List[SearchResult]]]:
             vec = db.search_many(matrix, cand, ef, where_filter)
-            txt = [cast(Any, db).search_text(q, cand, field, where_filter) for q in queries]
+            txt = [cast(Any, db)._search_text(q, cand, field, where_filter, False, st)
+                   for q, st in zip(queries, stats)]
             return vec, txt
 
         parts = self._fan_out(one_shard)
@@ -970,6 +1012,7 @@ __all__ = [
     "merge_top_k",
     "fuse_hybrid",
     "hybrid_plan",
+    "sum_text_stats",
     "describe_path",
     "read_manifest",
     "write_manifest",

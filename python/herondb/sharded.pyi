@@ -6,7 +6,7 @@ from ._typing import Filter, Matrix, Metadata, Metadatas, PathLike, Record, Vect
 from types import TracebackType
 from typing import Any, Sequence, TypeVar
 
-__all__ = ['ShardedDatabase', 'shard_for_id', 'shard_dir_name', 'merge_top_k', 'fuse_hybrid', 'hybrid_plan', 'describe_path', 'read_manifest', 'write_manifest', 'destroy', 'MANIFEST_NAME', 'ROUTING_NAME', 'ROUTING_VERSION']
+__all__ = ['ShardedDatabase', 'shard_for_id', 'shard_dir_name', 'merge_top_k', 'fuse_hybrid', 'hybrid_plan', 'sum_text_stats', 'describe_path', 'read_manifest', 'write_manifest', 'destroy', 'MANIFEST_NAME', 'ROUTING_NAME', 'ROUTING_VERSION']
 
 
 def hybrid_plan(query: Any, k: Any, field: Any, where_filter: Any, ef_search: Any, fusion: Any, rrf_k: Any, alpha: Any, candidates: Any) -> tuple[int, int]:
@@ -15,6 +15,12 @@ def hybrid_plan(query: Any, k: Any, field: Any, where_filter: Any, ef_search: An
     A database takes ``candidates`` (default ``max(2k, 50)``, at least ``k``)
     from each side, the vector side searched with ``ef = max(candidates,
     ef_search or DEFAULT_EF_SEARCH)``.
+    """
+def sum_text_stats(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Sum several shards' corpus statistics of one query (``Database._text_stats``).
+
+    N, the total length and each term's df add up over disjoint shards, so
+    the sum is what one database holding every shard's records scores with.
     """
 def fuse_hybrid(vec: Sequence[Any], txt: Sequence[Any], k: int, fusion: str, rrf_k: float, alpha: float) -> list[SearchResult]:
     '''Fuse a vector list and a text list (both best first) as Database.hybrid_search does.
@@ -139,12 +145,15 @@ class ShardedDatabase:
     def text_indexes(self) -> list[str]:
         """The fields that have a text index (those of the first shard; all shards agree)."""
     def search_text(self, query: str, k: int = 10, field: str | None = None, where_filter: Filter | None = None) -> list[SearchResult]:
-        """BM25 text search on every shard, merged by score (best first).
+        """BM25 text search over every shard: the same top ``k`` and scores as one database.
 
-        Each shard scores with its own corpus statistics (document count,
-        document frequencies, average length), so the merge is an
-        approximation of one database's BM25 ranking whenever the shards'
-        statistics differ: see docs/scale-out.md. With one shard it is exact.
+        Two rounds: every shard reports its corpus statistics for the query
+        (document count, total length, df of each query term), then every
+        shard searches with their sums, so that each scores its records
+        exactly as one database holding all of them would, and the lists are
+        merged by score. Records of equal score may come in another order
+        than one database's (which breaks ties by insertion order). See
+        docs/scale-out.md.
         """
     def hybrid_search(self, vector: Vector, query: str, k: int = 10, field: str | None = None, where_filter: Filter | None = None, ef_search: int | None = None, fusion: str = 'rrf', rrf_k: float = 60, alpha: float = 0.5, candidates: int | None = None) -> list[SearchResult]:
         """Vector and text search fused into one ranking over all shards.
@@ -152,9 +161,10 @@ class ShardedDatabase:
         As Database.hybrid_search, with the fusion done here on global lists:
         the vector side is the exact merge of every shard's top
         ``candidates`` (the same candidates and ``ef`` a database uses), the
-        text side the merge of every shard's BM25 top ``candidates`` (see
-        :meth:`search_text` for how exact that is). With one shard the
-        result equals Database.hybrid_search.
+        text side the exact global BM25 top ``candidates`` (every shard
+        scoring with the global statistics, see :meth:`search_text`). The
+        result equals Database.hybrid_search on the same records, up to the
+        order of equal scores.
         """
     def hybrid_search_many(self, vectors: Matrix, queries: Sequence[str], k: int = 10, field: str | None = None, where_filter: Filter | None = None, ef_search: int | None = None, fusion: str = 'rrf', rrf_k: float = 60, alpha: float = 0.5, candidates: int | None = None) -> list[list[SearchResult]]:
         """:meth:`hybrid_search` for pairs of (vector, query)."""

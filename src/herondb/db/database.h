@@ -292,8 +292,15 @@ class Database {
   std::vector<text::TextIndexDef> TextIndexes() const;
   // BM25 top k (distance = -score) of the records matching `filter` that
   // hold at least one query term. `field` null: the only text index.
+  // `stats` (advanced, what ShardedDatabase uses): score with these corpus
+  // statistics instead of the index's own; kInvalidArgument when they lack a
+  // query term or a df exceeds num_docs.
   std::vector<SearchHit> SearchText(std::string_view query, size_t k, const std::string* field,
-                                    const Filter* filter) const;
+                                    const Filter* filter,
+                                    const text::CorpusStats* stats = nullptr) const;
+  // The corpus statistics SearchText scores `query` with: live documents,
+  // their total length and the df of each distinct analyzed query term.
+  text::CorpusStats TextStats(std::string_view query, const std::string* field) const;
   std::vector<SearchHit> HybridSearch(const float* vector, std::string_view query, size_t k,
                                       const std::string* field, const Filter* filter,
                                       const HybridOptions& options) const;
@@ -304,7 +311,8 @@ class Database {
                                                        const HybridOptions& options) const;
   // The exhaustive BM25 top k (tests compare SearchText's MaxScore to it).
   std::vector<SearchHit> SearchTextExhaustive(std::string_view query, size_t k,
-                                              const std::string* field, const Filter* filter) const;
+                                              const std::string* field, const Filter* filter,
+                                              const text::CorpusStats* stats = nullptr) const;
 
  private:
   struct Slot;
@@ -405,7 +413,8 @@ class Database {
   void TextFilterPlan(const Filter* filter, FilterPlan* plan) const;
   void TextSearchLocked(const TextIndexEntry& e, const std::vector<std::string>& terms, size_t k,
                         const FilterPlan& plan, std::vector<uint64_t>* allow_scratch,
-                        std::vector<text::TextHit>* out, bool exhaustive = false) const;
+                        std::vector<text::TextHit>* out, bool exhaustive = false,
+                        const text::Bm25Stats* stats = nullptr) const;
 
   std::string path_;
   uint32_t dim_ = 0;

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <iterator>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 #include "herondb/common/error.h"
@@ -31,6 +32,26 @@ const std::string* FieldString(const Value* meta, const std::vector<std::string>
 void CheckQuery(std::string_view query, const char* what) {
   if (query.find_first_not_of(" \t\n\r\f\v") == std::string_view::npos)
     Throw(ErrorCode::kInvalidArgument, std::string(what) + " must be a non-empty string");
+}
+
+// Supplied corpus statistics aligned with the query's terms; every term
+// must be there and no df may exceed N.
+text::Bm25Stats AlignStats(const text::CorpusStats& stats, const std::vector<std::string>& terms) {
+  text::Bm25Stats out;
+  out.num_docs = stats.num_docs;
+  out.total_len = stats.total_len;
+  out.df.reserve(terms.size());
+  for (const std::string& t : terms) {
+    auto it = stats.df.find(t);
+    if (it == stats.df.end())
+      Throw(ErrorCode::kInvalidArgument, "stats has no df for query term '" + t + "'");
+    if (it->second > stats.num_docs)
+      Throw(ErrorCode::kInvalidArgument, "stats df of '" + t + "' (" + std::to_string(it->second) +
+                                             ") exceeds num_docs (" +
+                                             std::to_string(stats.num_docs) + ")");
+    out.df.push_back(it->second);
+  }
+  return out;
 }
 
 void CheckK(size_t k) {
@@ -266,7 +287,8 @@ void Database::TextFilterPlan(const Filter* filter, FilterPlan* plan) const {
 void Database::TextSearchLocked(const TextIndexEntry& e, const std::vector<std::string>& terms,
                                 size_t k, const FilterPlan& plan,
                                 std::vector<uint64_t>* allow_scratch,
-                                std::vector<text::TextHit>* out, bool exhaustive) const {
+                                std::vector<text::TextHit>* out, bool exhaustive,
+                                const text::Bm25Stats* stats) const {
   text::SlotAllow allow;
   const text::SlotAllow* allow_ptr = nullptr;
   if (!plan.all) {
@@ -282,24 +304,27 @@ void Database::TextSearchLocked(const TextIndexEntry& e, const std::vector<std::
     allow_ptr = &allow;
   }
   if (exhaustive)
-    e.index->SearchExhaustive(terms, k, allow_ptr, out);
+    e.index->SearchExhaustive(terms, k, allow_ptr, out, stats);
   else
-    e.index->Search(terms, k, allow_ptr, out);
+    e.index->Search(terms, k, allow_ptr, out, stats);
 }
 
 std::vector<SearchHit> Database::SearchText(std::string_view query, size_t k,
-                                            const std::string* field, const Filter* filter) const {
+                                            const std::string* field, const Filter* filter,
+                                            const text::CorpusStats* stats) const {
   CheckK(k);
   CheckQuery(query, "query");
   std::shared_lock lk(mu_);
   const TextIndexEntry& e = ResolveTextIndex(field);
   std::vector<std::string> terms;
   e.index->QueryTerms(query, &terms);
+  std::optional<text::Bm25Stats> st;
+  if (stats) st = AlignStats(*stats, terms);
   FilterPlan plan;
   TextFilterPlan(filter, &plan);
   std::vector<uint64_t> allow;
   std::vector<text::TextHit> hits;
-  TextSearchLocked(e, terms, k, plan, &allow, &hits);
+  TextSearchLocked(e, terms, k, plan, &allow, &hits, false, st ? &*st : nullptr);
   std::vector<SearchHit> out;
   out.reserve(hits.size());
   for (const text::TextHit& h : hits)
@@ -309,21 +334,38 @@ std::vector<SearchHit> Database::SearchText(std::string_view query, size_t k,
 
 std::vector<SearchHit> Database::SearchTextExhaustive(std::string_view query, size_t k,
                                                       const std::string* field,
-                                                      const Filter* filter) const {
+                                                      const Filter* filter,
+                                                      const text::CorpusStats* stats) const {
   CheckK(k);
   CheckQuery(query, "query");
   std::shared_lock lk(mu_);
   const TextIndexEntry& e = ResolveTextIndex(field);
   std::vector<std::string> terms;
   e.index->QueryTerms(query, &terms);
+  std::optional<text::Bm25Stats> st;
+  if (stats) st = AlignStats(*stats, terms);
   FilterPlan plan;
   TextFilterPlan(filter, &plan);
   std::vector<uint64_t> allow;
   std::vector<text::TextHit> hits;
-  TextSearchLocked(e, terms, k, plan, &allow, &hits, /*exhaustive=*/true);
+  TextSearchLocked(e, terms, k, plan, &allow, &hits, /*exhaustive=*/true, st ? &*st : nullptr);
   std::vector<SearchHit> out;
   for (const text::TextHit& h : hits)
     out.push_back({std::string(ids_.id(h.slot)), -h.score, slot_meta_[h.slot]});
+  return out;
+}
+
+text::CorpusStats Database::TextStats(std::string_view query, const std::string* field) const {
+  CheckQuery(query, "query");
+  std::shared_lock lk(mu_);
+  const TextIndexEntry& e = ResolveTextIndex(field);
+  std::vector<std::string> terms;
+  e.index->QueryTerms(query, &terms);
+  const text::Bm25Stats own = e.index->Stats(terms);
+  text::CorpusStats out;
+  out.num_docs = own.num_docs;
+  out.total_len = own.total_len;
+  for (size_t i = 0; i < terms.size(); ++i) out.df[terms[i]] = own.df[i];
   return out;
 }
 
@@ -354,15 +396,35 @@ std::vector<std::vector<SearchHit>> Database::HybridSearchMany(
   FilterPlan plan;
   PlanFilter(filter, ef, &plan);
   auto one = [&](size_t i, size_t) {
-    thread_local std::vector<Neighbor> found;
-    thread_local std::vector<SearchHit> vhits;
-    thread_local std::vector<text::TextHit> thits;
-    thread_local std::vector<uint64_t> allow;
-    thread_local std::vector<std::string> terms;
-    thread_local std::vector<std::pair<uint32_t, double>> fused;
-    SearchLocked(vectors + i * dim_, cand, ef, plan, std::nullopt, &found, &vhits);
-    e.index->QueryTerms(queries[i], &terms);
-    TextSearchLocked(e, terms, cand, plan, &allow, &thits);
+    thread_local std::vector<Neighbor> tl_found;
+    thread_local std::vector<SearchHit> tl_vhits;
+    thread_local std::vector<text::TextHit> tl_thits;
+    thread_local std::vector<uint64_t> tl_allow;
+    thread_local std::vector<std::string> tl_terms;
+    thread_local std::vector<std::pair<uint32_t, double>> tl_fused;
+    // This thread's scratch, by reference: `side` may run on another thread.
+    std::vector<Neighbor>& found = tl_found;
+    std::vector<SearchHit>& vhits = tl_vhits;
+    std::vector<text::TextHit>& thits = tl_thits;
+    std::vector<uint64_t>& allow = tl_allow;
+    std::vector<std::string>& terms = tl_terms;
+    std::vector<std::pair<uint32_t, double>>& fused = tl_fused;
+    // The two sides are independent reads: one query runs them at once on
+    // two threads when the pool is free (a batch parallelizes over queries).
+    auto side = [&](size_t which, size_t) {
+      if (which == 0) {
+        SearchLocked(vectors + i * dim_, cand, ef, plan, std::nullopt, &found, &vhits);
+      } else {
+        e.index->QueryTerms(queries[i], &terms);
+        TextSearchLocked(e, terms, cand, plan, &allow, &thits);
+      }
+    };
+    if (n == 1) {
+      pool_->ParallelFor(2, side);
+    } else {
+      side(0, 0);
+      side(1, 0);
+    }
     Fuse(found, thits, k, options, [&](uint32_t s) { return ids_.id(s); }, &fused);
     std::vector<SearchHit>& hits = out[i];
     hits.reserve(fused.size());

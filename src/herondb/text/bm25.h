@@ -17,6 +17,9 @@
 
 #include <cmath>
 #include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
 
 namespace herondb::text {
 
@@ -29,6 +32,25 @@ inline double Bm25Idf(uint64_t n, uint64_t df) {
   return std::log(1.0 + (static_cast<double>(n) - static_cast<double>(df) + 0.5) /
                             (static_cast<double>(df) + 0.5));
 }
+
+// The corpus statistics a search scores with: N, the total length of the
+// documents and the df of each query term (aligned with the query's distinct
+// analyzed terms). An index scores with its own by default; a sharded search
+// supplies the sums over every shard so that each shard scores exactly as one
+// index holding all the documents would (docs/text-search.md).
+struct Bm25Stats {
+  uint64_t num_docs = 0;
+  uint64_t total_len = 0;
+  std::vector<uint64_t> df;
+};
+
+// The same statistics keyed by analyzed term, as a Database reports and
+// accepts them (Database::TextStats / SearchText).
+struct CorpusStats {
+  uint64_t num_docs = 0;
+  uint64_t total_len = 0;
+  std::map<std::string, uint64_t> df;
+};
 
 class Bm25Query {
  public:

@@ -88,10 +88,16 @@ class TextIndex {
 
   // `terms` analyzed and deduplicated (order kept).
   void QueryTerms(std::string_view query, std::vector<std::string>* terms) const;
+  // `stats` null: score with this index's own statistics (Stats(terms));
+  // else with those (stats->df aligned with `terms`, each df <= num_docs),
+  // the MaxScore bounds included, so the top k stays exact under them.
   void Search(const std::vector<std::string>& terms, size_t k, const SlotAllow* allow,
-              std::vector<TextHit>* out) const;
+              std::vector<TextHit>* out, const Bm25Stats* stats = nullptr) const;
   void SearchExhaustive(const std::vector<std::string>& terms, size_t k, const SlotAllow* allow,
-                        std::vector<TextHit>* out) const;
+                        std::vector<TextHit>* out, const Bm25Stats* stats = nullptr) const;
+  // This index's statistics for `terms` over its live documents: exactly
+  // what Search scores with when given no stats.
+  Bm25Stats Stats(const std::vector<std::string>& terms) const;
   // Ascending live slots holding `term` (for $match candidates).
   std::vector<uint32_t> SlotsWith(std::string_view term) const;
   // Document frequency of `term` among live documents.
@@ -118,8 +124,8 @@ class TextIndex {
                   std::vector<std::pair<std::string, uint32_t>>* out) const;
   uint32_t Intern(const std::string& term);
   void EnsureSlot(uint32_t slot);
-  void Prepare(const std::vector<std::string>& terms, std::vector<QueryTerm>* q,
-               Bm25Query* bm) const;
+  void Prepare(const std::vector<std::string>& terms, const Bm25Stats* stats,
+               std::vector<QueryTerm>* q, Bm25Query* bm) const;
   void ScorePending(const std::vector<QueryTerm>& q, const Bm25Query& bm, const SlotAllow* allow,
                     size_t k, std::vector<TextHit>* heap) const;
   // Top-k over the base segment into *heap (which may hold pending hits).

@@ -29,16 +29,29 @@ void Finish(std::vector<TextHit>* heap, std::vector<TextHit>* out) {
 
 }  // namespace
 
-void TextIndex::Prepare(const std::vector<std::string>& terms, std::vector<QueryTerm>* q,
-                        Bm25Query* bm) const {
-  *bm = Bm25Query(params_, num_docs_, total_len_);
-  q->clear();
+Bm25Stats TextIndex::Stats(const std::vector<std::string>& terms) const {
+  Bm25Stats st;
+  st.num_docs = num_docs_;
+  st.total_len = total_len_;
+  st.df.reserve(terms.size());
   for (const std::string& s : terms) {
     auto it = dict_.find(s);
+    st.df.push_back(it == dict_.end() ? 0 : terms_[it->second].df);
+  }
+  return st;
+}
+
+void TextIndex::Prepare(const std::vector<std::string>& terms, const Bm25Stats* stats,
+                        std::vector<QueryTerm>* q, Bm25Query* bm) const {
+  *bm = stats ? Bm25Query(params_, stats->num_docs, stats->total_len)
+              : Bm25Query(params_, num_docs_, total_len_);
+  q->clear();
+  for (size_t i = 0; i < terms.size(); ++i) {
+    auto it = dict_.find(terms[i]);
     if (it == dict_.end()) continue;
     const Term& t = terms_[it->second];
-    if (t.df == 0) continue;
-    const float w = bm->Weight(t.df);
+    if (t.df == 0) continue;  // no live document here holds it
+    const float w = bm->Weight(stats ? stats->df[i] : t.df);
     const float max_score = t.base.empty() ? 0.0f : bm->Bound(w, t.base.max_tf(), t.base.min_len());
     q->push_back({&t, w, max_score});
   }
@@ -59,12 +72,12 @@ void TextIndex::ScorePending(const std::vector<QueryTerm>& q, const Bm25Query& b
 }
 
 void TextIndex::Search(const std::vector<std::string>& terms, size_t k, const SlotAllow* allow,
-                       std::vector<TextHit>* out) const {
+                       std::vector<TextHit>* out, const Bm25Stats* stats) const {
   out->clear();
   if (k == 0 || num_docs_ == 0) return;
   std::vector<QueryTerm> q;
   Bm25Query bm(params_, 0, 0);
-  Prepare(terms, &q, &bm);
+  Prepare(terms, stats, &q, &bm);
   std::vector<TextHit> heap;
   heap.reserve(k + 1);
   ScorePending(q, bm, allow, k, &heap);
@@ -156,12 +169,13 @@ void TextIndex::SearchMaxScore(const std::vector<QueryTerm>& q, const Bm25Query&
 }
 
 void TextIndex::SearchExhaustive(const std::vector<std::string>& terms, size_t k,
-                                 const SlotAllow* allow, std::vector<TextHit>* out) const {
+                                 const SlotAllow* allow, std::vector<TextHit>* out,
+                                 const Bm25Stats* stats) const {
   out->clear();
   if (k == 0 || num_docs_ == 0) return;
   std::vector<QueryTerm> q;
   Bm25Query bm(params_, 0, 0);
-  Prepare(terms, &q, &bm);
+  Prepare(terms, stats, &q, &bm);
   std::unordered_map<uint32_t, float> acc;
   for (const QueryTerm& qt : q) {
     for (PostingCursor c(&qt.term->base); c.slot() != kEndSlot; c.Next()) {
