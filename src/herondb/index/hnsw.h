@@ -58,9 +58,9 @@
 
 #include "herondb/common/thread_pool.h"
 #include "herondb/index/graph.h"
+#include "herondb/index/metric.h"
 #include "herondb/index/sq8_quantizer.h"
 #include "herondb/index/vector_store.h"
-#include "herondb/index/metric.h"
 #include "herondb/kernels/distance.h"
 
 namespace herondb {
@@ -266,9 +266,7 @@ class HnswIndex {
   void EncodeRows(uint32_t first, size_t n);
   // What the quantizer multiplies each row by: 1/|x| under cosine (codes hold
   // unit vectors), else 1 (null: all rows).
-  const float* RowScales() const {
-    return MetricNeedsNorms(metric_) ? inv_norms_.data() : nullptr;
-  }
+  const float* RowScales() const { return MetricNeedsNorms(metric_) ? inv_norms_.data() : nullptr; }
   float RowScale(uint32_t slot) const {
     return MetricNeedsNorms(metric_) ? inv_norms_[slot] : 1.0f;
   }
