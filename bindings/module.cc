@@ -23,7 +23,7 @@
 #include "herondb/common/thread_pool.h"
 #include "herondb/db/database.h"
 #include "herondb/db/open_databases.h"
-#include "herondb/kernels/distance.h"
+#include "herondb/index/metric.h"
 #include "herondb/meta/filter.h"
 #include "recover.h"
 #include "search_result.h"

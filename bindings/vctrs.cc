@@ -16,7 +16,7 @@
 #include <memory>
 
 #include "convert.h"
-#include "herondb/kernels/distance.h"
+#include "herondb/index/metric.h"
 #include "herondb/vctrs/reader.h"
 
 namespace nb = nanobind;

@@ -1,7 +1,7 @@
 // Tests for the float32 distance kernels (src/herondb/kernels/distance.h):
 // every ISA table this machine supports against a double-precision reference,
 // exactness on integer data, unaligned and exactly-sized inputs (ASan catches
-// any read past dim), metric names and D2 semantics, and dispatch.
+// any read past dim), and dispatch. Metric names and D2 semantics: index_metric_test.cc.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,7 +11,6 @@
 #include <thread>
 #include <vector>
 
-#include "herondb/common/error.h"
 #include "herondb/kernels/distance.h"
 
 namespace herondb::kernels {
@@ -315,75 +314,3 @@ TEST(KernelsDistance, IsaNamesAreStable) {
 
 }  // namespace
 }  // namespace herondb::kernels
-
-namespace herondb {
-namespace {
-
-TEST(Metric, ParseMetricAcceptsEverySpellingInAnyCase) {
-  EXPECT_EQ(ParseMetric("cosine"), Metric::kCosine);
-  EXPECT_EQ(ParseMetric("COSINE"), Metric::kCosine);
-  EXPECT_EQ(ParseMetric("Cosine"), Metric::kCosine);
-  EXPECT_EQ(ParseMetric("euclidean"), Metric::kEuclidean);
-  EXPECT_EQ(ParseMetric("Euclidean"), Metric::kEuclidean);
-  EXPECT_EQ(ParseMetric("l2"), Metric::kEuclidean);
-  EXPECT_EQ(ParseMetric("L2"), Metric::kEuclidean);
-  EXPECT_EQ(ParseMetric("dot"), Metric::kDot);
-  EXPECT_EQ(ParseMetric("DOT"), Metric::kDot);
-  EXPECT_EQ(ParseMetric("dot_product"), Metric::kDot);
-  EXPECT_EQ(ParseMetric("Dot_Product"), Metric::kDot);
-}
-
-TEST(Metric, ParseMetricRejectsUnknownNamesWithInvalidArgument) {
-  for (const char* bad :
-       {"", "cos", "manhattan", "l1", "dot-product", " cosine", "cosine ", "inner_product"}) {
-    SCOPED_TRACE(bad);
-    try {
-      ParseMetric(bad);
-      ADD_FAILURE() << "no exception";
-    } catch (const Error& e) {
-      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-      const std::string msg = e.what();
-      EXPECT_NE(msg.find(std::string("'") + bad + "'"), std::string::npos) << msg;
-      for (const char* ok : {"cosine", "euclidean", "l2", "dot", "dot_product"}) {
-        EXPECT_NE(msg.find(ok), std::string::npos) << msg;
-      }
-    }
-  }
-}
-
-TEST(Metric, MetricNameRoundTripsThroughParseMetric) {
-  EXPECT_STREQ(MetricName(Metric::kCosine), "cosine");
-  EXPECT_STREQ(MetricName(Metric::kEuclidean), "euclidean");
-  EXPECT_STREQ(MetricName(Metric::kDot), "dot_product");
-  for (Metric m : {Metric::kCosine, Metric::kEuclidean, Metric::kDot}) {
-    EXPECT_EQ(ParseMetric(MetricName(m)), m);
-  }
-}
-
-TEST(Metric, DistanceFollowsD2Semantics) {
-  const float a[3] = {1.0f, 2.0f, 2.0f};                         // |a| = 3
-  const float b[3] = {4.0f, 6.0f, 2.0f};                         // a - b = (-3, -4, 0)
-  const float c[3] = {-2.0f, 1.0f, 0.0f};                        // orthogonal to a
-  EXPECT_FLOAT_EQ(Distance(Metric::kEuclidean, a, b, 3), 5.0f);  // the root, not 25
-  EXPECT_FLOAT_EQ(Distance(Metric::kEuclidean, a, a, 3), 0.0f);
-  EXPECT_FLOAT_EQ(Distance(Metric::kDot, a, b, 3), -20.0f);  // -(4 + 12 + 4)
-  EXPECT_FLOAT_EQ(Distance(Metric::kCosine, a, c, 3), 1.0f);
-  EXPECT_NEAR(Distance(Metric::kCosine, a, a, 3), 0.0f, 1e-7);
-  const float neg_a[3] = {-1.0f, -2.0f, -2.0f};
-  EXPECT_NEAR(Distance(Metric::kCosine, a, neg_a, 3), 2.0f, 1e-7);
-  EXPECT_NEAR(Distance(Metric::kCosine, a, b, 3), 1.0 - 20.0 / (3.0 * std::sqrt(56.0)), 1e-6);
-  const float zero[3] = {0, 0, 0};
-  EXPECT_EQ(Distance(Metric::kCosine, a, zero, 3), 1.0f);
-}
-
-TEST(Metric, DistanceIsLowerForMoreSimilarVectorsUnderEveryMetric) {
-  const float q[4] = {1, 0, 0, 0};
-  const float near[4] = {0.9f, 0.1f, 0, 0};
-  const float far[4] = {-1, 0.2f, 0, 0};
-  for (Metric m : {Metric::kCosine, Metric::kEuclidean, Metric::kDot}) {
-    EXPECT_LT(Distance(m, q, near, 4), Distance(m, q, far, 4)) << MetricName(m);
-  }
-}
-
-}  // namespace
-}  // namespace herondb

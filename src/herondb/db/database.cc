@@ -119,7 +119,7 @@ void Database::ValidateVector(const float* v, std::string_view what) const {
   // (an infinity or NaN would make it Inf or NaN); only then is the norm
   // checked. Anything else takes the element-by-element pass below.
   const float f2 = kernels::Best().dot(v, v, dim_);
-  if (std::isfinite(f2) && (f2 > 0 || metric_ != Metric::kCosine)) return;
+  if (std::isfinite(f2) && (f2 > 0 || !MetricNeedsNorms(metric_))) return;
   double n2 = 0;
   for (uint32_t i = 0; i < dim_; ++i) {
     if (!std::isfinite(v[i]))
@@ -128,7 +128,7 @@ void Database::ValidateVector(const float* v, std::string_view what) const {
                                              " at position " + std::to_string(i));
     n2 += static_cast<double>(v[i]) * v[i];
   }
-  if (metric_ == Metric::kCosine && n2 == 0)
+  if (MetricNeedsNorms(metric_) && n2 == 0)
     Throw(ErrorCode::kInvalidArgument,
           std::string(what) + " is all zeros, which has no direction under the cosine metric");
 }

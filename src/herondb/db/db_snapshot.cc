@@ -131,7 +131,7 @@ uint64_t WriteDbSnapshot(Env* env, const std::string& path, uint64_t generation,
   w.AddSection(kParm, parm, kParmSize);
 
   AddArray(&w, kVecs, index.vector(0), n * p.dim);
-  if (p.metric == Metric::kCosine) AddArray(&w, kNorm, index.inv_norms().data(), n);
+  if (MetricNeedsNorms(p.metric)) AddArray(&w, kNorm, index.inv_norms().data(), n);
   AddArray(&w, kGrl0, g.level0().data(), n * g.stride0());
   AddArray(&w, kGlvl, g.levels().data(), n);
   AddArray(&w, kGupo, g.upper_offset().data(), n);
@@ -218,7 +218,7 @@ DbParams ReadDbParams(const SnapshotReader& reader) {
   uint32_t flags = DecodeFixed32(parm + 24);
   p.hnsw.seed = DecodeFixed64(parm + 48);
   if (p.dim < 1 || p.dim > 65536) L.Corrupt("dimension out of range");
-  if (metric > 2) L.Corrupt("unknown metric " + std::to_string(metric));
+  if (!IsMetricId(metric)) L.Corrupt("unknown metric " + std::to_string(metric));
   if (p.hnsw.m < 2 || p.hnsw.m > 256 || max0 != 2 * p.hnsw.m) L.Corrupt("bad graph degree");
   if (p.hnsw.ef_construction < 1) L.Corrupt("bad ef_construction");
   if (flags > 1) L.Corrupt("unknown flags");
@@ -269,7 +269,7 @@ LoadedDbState LoadDbSnapshot(const SnapshotReader& reader, VectorResidency resid
   const uint64_t* dels = L.Array<uint64_t>(kDels, "DELS", (n + 63) / 64);
   if (n % 64 && (dels[n / 64] >> (n % 64))) L.Corrupt("deleted bitmap has bits past the last slot");
   const float* norms = nullptr;
-  if (p.metric == Metric::kCosine) norms = L.Array<float>(kNorm, "NORM", n);
+  if (MetricNeedsNorms(p.metric)) norms = L.Array<float>(kNorm, "NORM", n);
   index.RestoreState(entry, max_level, dels, norms);
   std::string err = index.Verify();
   if (!err.empty()) L.Corrupt("graph: " + err);

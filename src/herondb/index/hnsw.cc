@@ -110,46 +110,32 @@ HnswIndex::HnswIndex(size_t dim, Metric metric, HnswParams params,
       rng_(params.seed) {}
 
 float HnswIndex::ToReported(float d) const {
-  switch (metric_) {
-    case Metric::kCosine:
-      return std::clamp(d, 0.0f, 2.0f);
-    case Metric::kEuclidean:
-      return std::sqrt(std::max(0.0f, d));
-    case Metric::kDot:
-      return d;
-  }
-  return d;
+  return WithMetric(metric_, [d](auto t) { return decltype(t)::Reported(d); });
 }
 
 inline float HnswIndex::QueryDist(const float* q, uint32_t slot) const {
   const float* v = vectors_.row(slot);
-  switch (metric_) {
-    case Metric::kCosine:
-      return 1.0f - k_.dot(q, v, dim()) * inv_norms_[slot];
-    case Metric::kEuclidean:
-      return k_.l2sq(q, v, dim());
-    case Metric::kDot:
-      return -k_.dot(q, v, dim());
-  }
-  return 0;
+  return WithMetric(metric_, [&](auto t) {
+    using T = decltype(t);
+    return T::FromKernel(T::Kernel(k_, q, v, dim()), T::kNeedsNorms ? inv_norms_[slot] : 1.0f);
+  });
 }
 
 float HnswIndex::PairDist(uint32_t a, uint32_t b) const {
   const float* va = vectors_.row(a);
   const float* vb = vectors_.row(b);
-  switch (metric_) {
-    case Metric::kCosine:
-      return 1.0f - k_.dot(va, vb, dim()) * inv_norms_[a] * inv_norms_[b];
-    case Metric::kEuclidean:
-      return k_.l2sq(va, vb, dim());
-    case Metric::kDot:
-      return -k_.dot(va, vb, dim());
-  }
-  return 0;
+  return WithMetric(metric_, [&](auto t) {
+    using T = decltype(t);
+    const float r = T::Kernel(k_, va, vb, dim());
+    if constexpr (T::kNeedsNorms)
+      return T::Pair(r, inv_norms_[a], inv_norms_[b]);
+    else
+      return T::Pair(r, 1.0f, 1.0f);
+  });
 }
 
 const float* HnswIndex::PrepareQuery(const float* q, std::vector<float>* buf) const {
-  if (metric_ != Metric::kCosine) return q;
+  if (!MetricNeedsNorms(metric_)) return q;
   float n2 = k_.dot(q, q, dim());
   float inv = n2 > 0 ? 1.0f / std::sqrt(n2) : 0.0f;
   buf->resize(dim());
@@ -185,15 +171,7 @@ struct HnswIndex::CodeSpace {
       : ix(index), sq(*index.sq8_), q(query), lines(std::min<size_t>(index.dim() / 64 + 1, 8)) {}
   float Dist(uint32_t s) const {
     const float score = sq.Score(q, s);
-    switch (ix.metric_) {
-      case Metric::kCosine:
-        return 1.0f - score;
-      case Metric::kEuclidean:
-        return score;
-      case Metric::kDot:
-        return -score;
-    }
-    return score;
+    return WithMetric(ix.metric_, [score](auto t) { return decltype(t)::FromSq8(score); });
   }
   void Touch(uint32_t s) const { Prefetch(sq.code(s)); }
   void Fetch(uint32_t s) const {
@@ -234,7 +212,7 @@ void HnswIndex::Reserve(size_t slots) {
   if (slots <= locks_size_) return;
   size_t cap = std::max(slots, locks_size_ + locks_size_ / 2);
   vectors_.Reserve(cap);
-  inv_norms_.reserve(metric_ == Metric::kCosine ? cap : 0);
+  inv_norms_.reserve(MetricNeedsNorms(metric_) ? cap : 0);
   graph_.level0().reserve(cap * graph_.stride0());
   graph_.levels().reserve(cap);
   graph_.upper_offset().reserve(cap);
@@ -545,7 +523,7 @@ uint32_t HnswIndex::AddBatch(const float* rows, size_t n, ThreadPool* pool) {
   EnsureInDegrees();
   in_degree_.resize(total, 0);
   std::memcpy(vectors_.mutable_row(first), rows, n * vectors_.row_bytes());
-  if (metric_ == Metric::kCosine) {
+  if (MetricNeedsNorms(metric_)) {
     inv_norms_.resize(total);
     for (size_t i = 0; i < n; ++i) {
       const float* v = vectors_.row(first + i);
@@ -727,7 +705,7 @@ size_t HnswIndex::RepairReachability() {
 void HnswIndex::UpdateVector(uint32_t slot, const float* v) {
   EnsureInDegrees();
   vectors_.SetRow(slot, v);
-  if (metric_ == Metric::kCosine) {
+  if (MetricNeedsNorms(metric_)) {
     float n2 = k_.dot(v, v, dim());
     inv_norms_[slot] = n2 > 0 ? 1.0f / std::sqrt(n2) : 0.0f;
   }
@@ -787,7 +765,8 @@ void HnswIndex::SearchImpl(const float* query, size_t k, size_t ef, size_t far_e
   if (sq8_ && sq8_->trained()) {
     // Walk with code distances, then re-rank the best RerankCount()
     // candidates (out is sorted by code distance) exactly.
-    sq8_->PrepareQuery(q, metric_ == Metric::kEuclidean, &scratch.sq8_query);
+    const bool sq8_l2 = WithMetric(metric_, [](auto t) { return decltype(t)::kSq8Euclidean; });
+    sq8_->PrepareQuery(q, sq8_l2, &scratch.sq8_query);
     const CodeSpace sp(*this, scratch.sq8_query);
     uint32_t cur = Greedy<false>(sp, entry_, max_level_, 1);
     if (two_hop)
@@ -897,20 +876,15 @@ void HnswIndex::ExactSearch(const float* query, size_t k, const SlotBitmap* allo
     for (size_t begin = 0; begin < size(); begin += kBlock) {
       size_t n = std::min(kBlock, size() - begin);
       const float* base = vectors_.row(static_cast<uint32_t>(begin));
-      if (metric_ == Metric::kEuclidean)
-        k_.l2sq_batch(q, base, n, dim(), dists);
-      else
-        k_.dot_batch(q, base, n, dim(), dists);
-      for (size_t i = 0; i < n; ++i) {
-        uint32_t s = static_cast<uint32_t>(begin + i);
-        if (!ok(s)) continue;
-        float d = dists[i];
-        if (metric_ == Metric::kCosine)
-          d = 1.0f - d * inv_norms_[s];
-        else if (metric_ == Metric::kDot)
-          d = -d;
-        top.Offer(s, d);
-      }
+      WithMetric(metric_, [&](auto t) {
+        using T = decltype(t);
+        T::KernelBatch(k_, q, base, n, dim(), dists);
+        for (size_t i = 0; i < n; ++i) {
+          uint32_t s = static_cast<uint32_t>(begin + i);
+          if (!ok(s)) continue;
+          top.Offer(s, T::FromKernel(dists[i], T::kNeedsNorms ? inv_norms_[s] : 1.0f));
+        }
+      });
     }
   }
   if (candidates) RescoreWinners(q, out);
@@ -926,10 +900,11 @@ void HnswIndex::PackRows(const std::vector<uint32_t>& slots, PackedRows* out) co
   out->slots = slots;
   out->rows.resize(slots.size() * dim());
   out->inv_norms.clear();
-  if (metric_ == Metric::kCosine) out->inv_norms.reserve(slots.size());
+  const bool norms = MetricNeedsNorms(metric_);
+  if (norms) out->inv_norms.reserve(slots.size());
   for (size_t i = 0; i < slots.size(); ++i) {
     std::memcpy(out->rows.data() + i * dim(), vectors_.row(slots[i]), vectors_.row_bytes());
-    if (metric_ == Metric::kCosine) out->inv_norms.push_back(inv_norms_[slots[i]]);
+    if (norms) out->inv_norms.push_back(inv_norms_[slots[i]]);
   }
 }
 
@@ -941,29 +916,23 @@ void HnswIndex::ExactSearchPacked(const float* query, size_t k, const PackedRows
   const float* q = PrepareQuery(query, &scratch.query);
   TopK top{k, *out};
   const size_t total = packed.slots.size();
-  const bool cosine = metric_ == Metric::kCosine;
+  const bool norms = MetricNeedsNorms(metric_);
   // Labelled by row position (ascending with the slots, so ties break the
   // same way); the winners are rescored from their packed rows (in cache)
   // with QueryDist's arithmetic, then labelled with their slots.
   for (size_t begin = 0; begin < total; begin += kScanBlock) {
     const size_t n = std::min(kScanBlock, total - begin);
     ScoreRows(q, packed.rows.data() + begin * dim(), nullptr, static_cast<uint32_t>(begin),
-              cosine ? packed.inv_norms.data() + begin : nullptr, n, &top);
+              norms ? packed.inv_norms.data() + begin : nullptr, n, &top);
   }
   for (Neighbor& nb : *out) {
     const uint32_t pos = nb.slot;
     const float* row = packed.rows.data() + pos * dim();
-    switch (metric_) {
-      case Metric::kCosine:
-        nb.distance = 1.0f - k_.dot(q, row, dim()) * packed.inv_norms[pos];
-        break;
-      case Metric::kEuclidean:
-        nb.distance = k_.l2sq(q, row, dim());
-        break;
-      case Metric::kDot:
-        nb.distance = -k_.dot(q, row, dim());
-        break;
-    }
+    nb.distance = WithMetric(metric_, [&](auto t) {
+      using T = decltype(t);
+      return T::FromKernel(T::Kernel(k_, q, row, dim()),
+                           T::kNeedsNorms ? packed.inv_norms[pos] : 1.0f);
+    });
     nb.slot = packed.slots[pos];
   }
   std::sort(out->begin(), out->end());
@@ -974,15 +943,15 @@ void HnswIndex::ScoreRows(const float* q, const float* rows, const uint32_t* slo
                           uint32_t first_label, const float* inv_norms, size_t n, TopK* top) const {
   auto label = [&](size_t i) { return slots ? slots[i] : first_label + static_cast<uint32_t>(i); };
   float dists[kScanBlock];
-  if (metric_ == Metric::kEuclidean)
-    k_.l2sq_batch(q, rows, n, dim(), dists);
-  else
-    k_.dot_batch(q, rows, n, dim(), dists);
-  if (metric_ == Metric::kCosine) {
-    for (size_t i = 0; i < n; ++i) dists[i] = 1.0f - dists[i] * inv_norms[i];
-  } else if (metric_ == Metric::kDot) {
-    for (size_t i = 0; i < n; ++i) dists[i] = -dists[i];
-  }
+  WithMetric(metric_, [&](auto t) {
+    using T = decltype(t);
+    T::KernelBatch(k_, q, rows, n, dim(), dists);
+    if constexpr (T::kNeedsNorms) {
+      for (size_t i = 0; i < n; ++i) dists[i] = T::FromKernel(dists[i], inv_norms[i]);
+    } else {
+      for (size_t i = 0; i < n; ++i) dists[i] = T::FromKernel(dists[i], 1.0f);
+    }
+  });
   // Once k are held, most rows lose to the k-th best: one compare each.
   size_t i = 0;
   for (; i < n && !top->full(); ++i) top->Offer(label(i), dists[i]);
@@ -1062,7 +1031,7 @@ void HnswIndex::RestoreState(uint32_t entry, int max_level, const uint64_t* dele
   deleted_.words.assign(deleted_words, deleted_words + (size() + 63) / 64);
   deleted_count_ = 0;
   for (uint64_t w : deleted_.words) deleted_count_ += static_cast<size_t>(std::popcount(w));
-  if (metric_ == Metric::kCosine) {
+  if (MetricNeedsNorms(metric_)) {
     if (inv_norms) {
       inv_norms_.assign(inv_norms, inv_norms + size());
     } else {

@@ -58,6 +58,7 @@
 
 #include "herondb/common/thread_pool.h"
 #include "herondb/index/graph.h"
+#include "herondb/index/metric.h"
 #include "herondb/index/sq8_quantizer.h"
 #include "herondb/index/vector_store.h"
 #include "herondb/kernels/distance.h"
@@ -271,11 +272,9 @@ class HnswIndex {
   void EncodeRows(uint32_t first, size_t n);
   // What the quantizer multiplies each row by: 1/|x| under cosine (codes hold
   // unit vectors), else 1 (null: all rows).
-  const float* RowScales() const {
-    return metric_ == Metric::kCosine ? inv_norms_.data() : nullptr;
-  }
+  const float* RowScales() const { return MetricNeedsNorms(metric_) ? inv_norms_.data() : nullptr; }
   float RowScale(uint32_t slot) const {
-    return metric_ == Metric::kCosine ? inv_norms_[slot] : 1.0f;
+    return MetricNeedsNorms(metric_) ? inv_norms_[slot] : 1.0f;
   }
   // Internal distance from a prepared query to a slot (smaller is closer).
   float QueryDist(const float* q, uint32_t slot) const;

@@ -1,4 +1,4 @@
-// Metric names, D2 distances, and runtime selection of the float32 kernels.
+// Runtime selection of the float32 kernels.
 //
 // Contract: see distance.h. CPU features are detected once (function-local
 // static, thread-safe) and never change afterwards:
@@ -22,7 +22,6 @@
 #include <string>
 #include <vector>
 
-#include "herondb/common/error.h"
 #include "herondb/kernels/isa_tables.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
@@ -31,6 +30,8 @@
 #endif
 
 namespace herondb {
+
+namespace kernels {
 
 namespace {
 
@@ -41,47 +42,6 @@ std::string AsciiLower(const std::string& s) {
   }
   return out;
 }
-
-}  // namespace
-
-const char* MetricName(Metric m) {
-  switch (m) {
-    case Metric::kCosine:
-      return "cosine";
-    case Metric::kEuclidean:
-      return "euclidean";
-    case Metric::kDot:
-      return "dot_product";
-  }
-  return "unknown";
-}
-
-Metric ParseMetric(const std::string& name) {
-  const std::string s = AsciiLower(name);
-  if (s == "cosine") return Metric::kCosine;
-  if (s == "euclidean" || s == "l2") return Metric::kEuclidean;
-  if (s == "dot" || s == "dot_product") return Metric::kDot;
-  Throw(ErrorCode::kInvalidArgument,
-        "unknown metric '" + name +
-            "'; expected one of: cosine, euclidean, l2, dot, dot_product (case-insensitive)");
-}
-
-float Distance(Metric m, const float* a, const float* b, size_t dim) {
-  const kernels::F32Kernels& k = kernels::Best();
-  switch (m) {
-    case Metric::kCosine:
-      return k.cosine(a, b, dim);
-    case Metric::kEuclidean:
-      return std::sqrt(k.l2sq(a, b, dim));
-    case Metric::kDot:
-      return -k.dot(a, b, dim);
-  }
-  return std::nanf("");
-}
-
-namespace kernels {
-
-namespace {
 
 #if defined(HERONDB_KERNELS_X86)
 struct CpuFeatures {

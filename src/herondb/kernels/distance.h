@@ -7,27 +7,15 @@
 //   float32 summation error (tests: |err| <= 1e-5 * (1 + |ref|) * sqrt(dim)-ish).
 // - The table returned by Best() is chosen once per process from the CPU's
 //   features (AVX-512F/BW/VL/DQ, AVX2+FMA, NEON, scalar) and never changes.
-// - Metric semantics (api-decisions D2), "lower is more similar":
-//     cosine      1 - a.b / (|a| |b|)   in [0, 2]
-//     euclidean   sqrt(sum (a-b)^2)     (the true distance, not the square)
-//     dot         -(a.b)
-//   The index compares squared L2 internally and takes the root only on output.
+// - Kernels know no metric: index/metric.h maps each metric onto these
+//   functions (its traits types) and owns the metric enum, names and errors.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <string>
 #include <vector>
 
 namespace herondb {
-
-enum class Metric : uint8_t { kCosine = 0, kEuclidean = 1, kDot = 2 };
-
-// Canonical name ("cosine", "euclidean", "dot_product").
-const char* MetricName(Metric m);
-// Case-insensitive parse of cosine | euclidean | l2 | dot | dot_product;
-// throws Error(kInvalidArgument) naming the accepted values otherwise.
-Metric ParseMetric(const std::string& name);
 
 namespace kernels {
 
@@ -65,8 +53,5 @@ const F32Kernels* ForIsa(Isa isa);
 std::vector<Isa> SupportedIsas();
 
 }  // namespace kernels
-
-// D2 distance between two vectors (slow path: tests, get-free checks).
-float Distance(Metric m, const float* a, const float* b, size_t dim);
 
 }  // namespace herondb

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "herondb/kernels/distance.h"
+#include "herondb/index/metric.h"
 
 namespace herondb::vctrs {
 

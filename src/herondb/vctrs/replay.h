@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "herondb/kernels/distance.h"
+#include "herondb/index/metric.h"
 #include "herondb/meta/value.h"
 #include "herondb/vctrs/graph_file.h"
 #include "herondb/vctrs/wal_file.h"
