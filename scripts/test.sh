@@ -20,8 +20,10 @@ ctest --test-dir build/cpp-release --output-on-failure -j"$JOBS"
 
 if [ "${HERONDB_SKIP_ASAN:-0}" != 1 ]; then
   echo "[test] C++ unit tests (ASan + UBSan)"
+  # Debug keeps assertions on; -O1 makes the sanitized tests run several times
+  # faster than -O0 without hiding what the sanitizers find.
   cmake -S . -B build/cpp-asan -G Ninja -DHERONDB_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=Debug \
-    -DHERONDB_SANITIZE=address,undefined >/dev/null
+    -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" -DHERONDB_SANITIZE=address,undefined >/dev/null
   cmake --build build/cpp-asan -j"$JOBS"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build/cpp-asan --output-on-failure -j"$JOBS"
