@@ -12,12 +12,14 @@ import pytest
 
 import herondb
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The folder holding the herondb package this test imported (the installed
+# one in CI, the source tree in development), for the child processes.
+PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(herondb.__file__)))
 
 
 def _run(code: str, env_extra=None) -> str:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.path.join(ROOT, "python") + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = PKG_DIR + os.pathsep + env.get("PYTHONPATH", "")
     env.pop("HERONDB_THREADS", None)
     env.update(env_extra or {})
     out = subprocess.run(
