@@ -29,6 +29,16 @@ def _need_str(name: str, value: Any) -> str:
     return value
 
 
+def _need_str_list(name: str, value: Any) -> List[str]:
+    """``value`` as a list of str (a list or tuple of them), else TypeError."""
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise TypeError(f"{name} must be a list of str, got {type(value).__name__}")
+    for i, item in enumerate(value):
+        if not isinstance(item, str):
+            raise TypeError(f"{name}[{i}] must be a str, got {type(item).__name__}")
+    return list(value)
+
+
 def _opt_str(name: str, value: Any) -> Optional[str]:
     return None if value is None else _need_str(name, value)
 
@@ -174,14 +184,10 @@ class TextSearchMethods(_Base):
         candidates: Optional[int] = None,
     ) -> List[List[SearchResult]]:
         """:meth:`hybrid_search` for pairs of (vector, query), in parallel."""
-        if isinstance(queries, str) or not isinstance(queries, (list, tuple)):
-            raise TypeError(f"queries must be a list of str, got {type(queries).__name__}")
-        for i, q in enumerate(queries):
-            if not isinstance(q, str):
-                raise TypeError(f"queries[{i}] must be a str, got {type(q).__name__}")
+        queries = _need_str_list("queries", queries)
         rrf, a = _hybrid_args(k, field, where_filter, ef_search, fusion, rrf_k, alpha, candidates)
         return self._hybrid_search_many(
-            vectors, list(queries), k, field, where_filter, ef_search, fusion, rrf, a, candidates
+            vectors, queries, k, field, where_filter, ef_search, fusion, rrf, a, candidates
         )
 
 

@@ -84,7 +84,14 @@ from ._shard_format import (
     shard_for_id,
     write_manifest,
 )
-from ._text_search import _check_filter, _hybrid_args, _need_int, _need_str, _opt_str
+from ._text_search import (
+    _check_filter,
+    _hybrid_args,
+    _need_int,
+    _need_str,
+    _need_str_list,
+    _opt_str,
+)
 from .database import Database
 from .errors import CorruptionError
 
@@ -916,11 +923,7 @@ class ShardedDatabase:
         candidates: Optional[int] = None,
     ) -> List[List[SearchResult]]:
         """:meth:`hybrid_search` for pairs of (vector, query)."""
-        if isinstance(queries, str) or not isinstance(queries, (list, tuple)):
-            raise TypeError(f"queries must be a list of str, got {type(queries).__name__}")
-        for n, q in enumerate(queries):
-            if not isinstance(q, str):
-                raise TypeError(f"queries[{n}] must be a str, got {type(q).__name__}")
+        queries = _need_str_list("queries", queries)
         cand, ef = hybrid_plan(queries[0] if queries else "x", k, field, where_filter, ef_search,
                                fusion, rrf_k, alpha, candidates)
         self._check_open()

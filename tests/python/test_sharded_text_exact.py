@@ -186,3 +186,16 @@ def test_search_text_with_bad_stats_is_a_clear_error(tmp_path):
         db._text_stats("gzip", "nofield")
     assert [r.id for r in db.search_text("gzip stream")] == ["a", "b"]  # nothing changed
     db.close()
+
+
+def test_sharded_hybrid_search_many_refuses_queries_that_are_not_a_list_of_str(tmp_path):
+    single, many = _build(tmp_path, Corpus(5, n=40), 2)
+    vec = np.ones((1, DIM), dtype=np.float32)
+    with pytest.raises(TypeError, match="queries must be a list of str"):
+        many.hybrid_search_many(vec, "gzip")
+    with pytest.raises(TypeError, match=r"queries\[0\] must be a str"):
+        many.hybrid_search_many(vec, [3])
+    with pytest.raises(TypeError, match=r"queries\[0\] must be a str"):
+        single.hybrid_search_many(vec, [None])
+    single.close()
+    many.close()

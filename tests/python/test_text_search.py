@@ -450,6 +450,7 @@ def test_bad_input_is_a_clear_error_that_changes_nothing(make_db):
                       (lambda: db.create_text_index("x", k1="1"), TypeError),
                       (lambda: db.hybrid_search([1, 0], None, field="text"), TypeError),
                       (lambda: db.hybrid_search_many([[1, 0]], "gzip", field="text"), TypeError),
+                      (lambda: db.hybrid_search_many([[1, 0]], [3], field="text"), TypeError),
                       (lambda: db.hybrid_search([1, 0], "a", field="text", fusion=1), TypeError)):
         with pytest.raises(exc):
             call()
