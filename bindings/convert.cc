@@ -246,15 +246,24 @@ Value Convert(PyObject* o, int depth, int max_depth, const char* what) {
   if (PyLong_Check(o)) {
     int overflow = 0;
     long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (overflow > 0) {  // above int64: exact up to 2**64-1
+      unsigned long long u = PyLong_AsUnsignedLongLong(o);
+      if (!(u == static_cast<unsigned long long>(-1) && PyErr_Occurred()))
+        return Value::OfUint(static_cast<uint64_t>(u));
+      if (!PyErr_ExceptionMatches(PyExc_OverflowError)) throw nb::python_error();
+      PyErr_Clear();
+    }
     if (overflow) {
       nb::object text = nb::steal(PyObject_Str(o));
+      if (!text.is_valid()) PyErr_Clear();
       std::string digits = text.is_valid() ? nb::borrow<nb::str>(text).c_str() : "?";
       if (digits.size() > 40)
         digits = digits.substr(0, 20) + "..." + std::to_string(digits.size()) + " digits";
-      throw FieldError{
-          false,
-          "integer " + digits + " does not fit in a signed 64-bit integer: use a float or a string",
-          {}};
+      throw FieldError{false,
+                       "integer " + digits +
+                           " does not fit in a 64-bit integer (from -2**63 to 2**64-1): use a "
+                           "float or a string",
+                       {}};
     }
     if (v == -1 && PyErr_Occurred()) throw nb::python_error();
     return Value(static_cast<int64_t>(v));
@@ -348,6 +357,8 @@ nb::object FromValue(const Value& v) {
       return nb::bool_(v.as_bool());
     case Value::Kind::kInt:
       return nb::steal(PyLong_FromLongLong(v.as_int()));
+    case Value::Kind::kUint:
+      return nb::steal(PyLong_FromUnsignedLongLong(v.as_uint()));
     case Value::Kind::kDouble:
       return nb::steal(PyFloat_FromDouble(v.as_double()));
     case Value::Kind::kString:

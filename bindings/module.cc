@@ -111,8 +111,8 @@ std::optional<float> CheckMaxDistance(std::optional<double> d) {
 // Appends an injective encoding of `o` to *key (type tag, then payload),
 // for the filter cache below. False when `o` holds anything other than
 // exact builtin dict/list/tuple/str/int/float/bool/None (subclasses and
-// other types are converted without caching), an int beyond 64 bits, or
-// nesting deeper than 64.
+// other types are converted without caching), an int outside
+// [-2**63, 2**64), or nesting deeper than 64.
 bool FilterCacheKey(PyObject* o, std::string* key, int depth = 0) {
   if (depth > 64) return false;
   auto put_size = [key](size_t n) {
@@ -140,6 +140,16 @@ bool FilterCacheKey(PyObject* o, std::string* key, int depth = 0) {
   } else if (PyLong_CheckExact(o)) {
     int overflow = 0;
     long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (overflow > 0) {  // 2**63 .. 2**64-1 (larger: not cached)
+      unsigned long long u = PyLong_AsUnsignedLongLong(o);
+      if (u == static_cast<unsigned long long>(-1) && PyErr_Occurred()) {
+        PyErr_Clear();
+        return false;
+      }
+      key->push_back('u');
+      put_bytes(&u, sizeof(u));
+      return true;
+    }
     if (overflow || (v == -1 && PyErr_Occurred())) {
       PyErr_Clear();
       return false;

@@ -172,7 +172,13 @@ def plain_error(path: str) -> ValueError:
 
 
 def check_metadata_value(value: Any, where: str) -> None:
-    if value is None or isinstance(value, (bool, int, str)):
+    if value is None or isinstance(value, (bool, str)):
+        return
+    if isinstance(value, int):
+        if not -(2**63) <= value <= 2**64 - 1:
+            raise ValueError(
+                f"metadata integer at {where} does not fit in a 64-bit integer (from -2**63 to 2**64-1)"
+            )
         return
     if isinstance(value, float):
         if not math.isfinite(value):

@@ -99,7 +99,7 @@ def export_with(tmp_path, metadata_json: str) -> str:
     return path
 
 
-@pytest.mark.parametrize("value", [2**63 - 1, -(2**63)])
+@pytest.mark.parametrize("value", [2**63 - 1, -(2**63), 2**63, 2**64 - 1])
 def test_integers_within_64_bits_round_trip_through_add_and_import(db, tmp_path, value):
     db.add("a", [1.0, 2.0, 3.0, 4.0], {"n": value})
     assert db.get("a")[1] == {"n": value}
@@ -107,7 +107,7 @@ def test_integers_within_64_bits_round_trip_through_add_and_import(db, tmp_path,
     assert db.get("x")[1] == {"n": value}
 
 
-@pytest.mark.parametrize("value", [2**63, 2**64 - 1, 2**64, -(2**63) - 1, 10**40])
+@pytest.mark.parametrize("value", [2**64, -(2**63) - 1, 10**40])
 def test_integers_beyond_64_bits_are_value_error_naming_the_field(db, tmp_path, value):
     with pytest.raises(ValueError, match=r"metadata field 'a\.b\[1\]'.*64-bit"):
         db.add("a", [1.0, 2.0, 3.0, 4.0], {"a": {"b": [0, value]}})

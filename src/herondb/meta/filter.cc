@@ -19,6 +19,7 @@ const char* KindName(const Value& v) {
     case Value::Kind::kBool:
       return "a bool";
     case Value::Kind::kInt:
+    case Value::Kind::kUint:
       return "an int";
     case Value::Kind::kDouble:
       return "a float";
@@ -104,6 +105,7 @@ InSet MakeInSet(const Array& items) {
         (v.as_bool() ? s.has_true : s.has_false) = true;
         break;
       case Value::Kind::kInt:
+      case Value::Kind::kUint:
       case Value::Kind::kDouble:
         s.numbers.push_back(NumKey::Of(v));
         break;
@@ -353,6 +355,7 @@ bool InSet::Contains(const Value& v) const {
     case Value::Kind::kBool:
       return v.as_bool() ? has_true : has_false;
     case Value::Kind::kInt:
+    case Value::Kind::kUint:
     case Value::Kind::kDouble:
       return std::binary_search(numbers.begin(), numbers.end(), NumKey::Of(v), NumKeyLess());
     case Value::Kind::kString:

@@ -25,6 +25,9 @@ void Write(const Value& v, std::string* out, bool pretty, int level, int depth) 
     case Value::Kind::kInt:
       AppendJsonInt(v.as_int(), out);
       return;
+    case Value::Kind::kUint:
+      AppendJsonUint(v.as_uint(), out);
+      return;
     case Value::Kind::kDouble:
       AppendJsonDouble(v.as_double(), out);
       return;
@@ -142,6 +145,12 @@ void AppendJsonString(std::string_view s, std::string* out) {
 void AppendJsonInt(int64_t i, std::string* out) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof buf, i);
+  out->append(buf, r.ptr);
+}
+
+void AppendJsonUint(uint64_t u, std::string* out) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, u);
   out->append(buf, r.ptr);
 }
 

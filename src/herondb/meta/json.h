@@ -16,7 +16,7 @@
 //    that the caller writes piecewise). Empty containers print as {} and [].
 //    Strings: UTF-8 passes through unchanged; '"', '\\' and control characters
 //    (< 0x20) are escaped (\n \t \r \b \f, else \u00XX); '/' and DEL are not.
-//    Numbers: ints in decimal; doubles in the shortest form that parses back
+//    Numbers: integers (int64 and uint64 kinds) in decimal; doubles in the shortest form that parses back
 //    to the same double (std::to_chars), with ".0" appended when that form
 //    would read as an integer, so 1.0 -> "1.0", -0.0 -> "-0.0",
 //    1e308 -> "1e+308": every double round-trips exactly and stays a double.
@@ -29,6 +29,7 @@
 //    double is f itself).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -53,6 +54,9 @@ void AppendJsonDouble(double d, std::string* out);
 
 // Appends an int64 in decimal.
 void AppendJsonInt(int64_t i, std::string* out);
+
+// Appends a uint64 in decimal.
+void AppendJsonUint(uint64_t u, std::string* out);
 
 // Appends a finite float32 so that it round-trips exactly (see above).
 void AppendJsonFloat32(float f, std::string* out);

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstring>
 #include <unordered_map>
+#include <vector>
 
 #include "herondb/common/error.h"
 #include "herondb/meta/utf8.h"
@@ -34,6 +35,31 @@ std::string Describe(int c) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "byte 0x%02X", c);
   return buf;
+}
+
+// Under RequireExactIntegers: an integer literal outside [-2^63, 2^64),
+// thrown from ParseNumber and caught by ParseValue's containers, which add
+// their key or index to `path` (innermost first), until ReadValue turns it
+// into an Error that names the field.
+struct IntegerOutOfRange {
+  std::string digits;
+  uint64_t offset;
+  std::vector<std::string> path;
+};
+
+[[noreturn]] void ThrowOutOfRange(const IntegerOutOfRange& e) {
+  std::string where;
+  for (auto it = e.path.rbegin(); it != e.path.rend(); ++it) {
+    if (!where.empty() && (*it)[0] != '[') where += '.';
+    where += *it;
+  }
+  std::string digits = e.digits;
+  if (digits.size() > 40)
+    digits = digits.substr(0, 20) + "..." + std::to_string(digits.size()) + " digits";
+  Throw(ErrorCode::kInvalidArgument,
+        (where.empty() ? std::string() : "field '" + where + "': ") + "integer " + digits +
+            " (offset " + std::to_string(e.offset) +
+            ") does not fit in a 64-bit integer (from -2**63 to 2**64-1)");
 }
 
 }  // namespace
@@ -202,9 +228,15 @@ bool JsonReader::NextElement() {
   return true;
 }
 
-Value JsonReader::ReadValue() { return ParseValue(static_cast<int>(frames_.size())); }
+Value JsonReader::ReadValue() {
+  try {
+    return ParseValue(static_cast<int>(frames_.size()));
+  } catch (const IntegerOutOfRange& e) {
+    ThrowOutOfRange(e);
+  }
+}
 
-void JsonReader::SkipValue() { (void)ParseValue(static_cast<int>(frames_.size())); }
+void JsonReader::SkipValue() { (void)ReadValue(); }
 
 void JsonReader::ExpectEnd() {
   if (!frames_.empty()) Fail("unclosed object or array");
@@ -230,7 +262,13 @@ Value JsonReader::ParseValue(int depth) {
         if (c != '"') Fail("expected a string key, got " + Describe(c));
         ParseString(&key);
         Expect(':', "':'");
-        Value v = ParseValue(depth + 1);
+        Value v;
+        try {
+          v = ParseValue(depth + 1);
+        } catch (IntegerOutOfRange& e) {
+          e.path.push_back(key);
+          throw;
+        }
         size_t found = obj.size();
         if (obj.size() <= kLinearKeyScan) {
           for (size_t i = 0; i < obj.size(); ++i)
@@ -273,7 +311,12 @@ Value JsonReader::ParseValue(int depth) {
         return Value(std::move(arr));
       }
       for (;;) {
-        arr.push_back(ParseValue(depth + 1));
+        try {
+          arr.push_back(ParseValue(depth + 1));
+        } catch (IntegerOutOfRange& e) {
+          e.path.push_back("[" + std::to_string(arr.size()) + "]");
+          throw;
+        }
         c = SkipWs();
         if (c == ',') {
           ++pos_;
@@ -478,10 +521,12 @@ Value JsonReader::ParseNumber() {
     int64_t i = 0;
     auto r = std::from_chars(b, e, i);
     if (r.ec == std::errc() && r.ptr == e) return Value(i);
-    if (exact_integers_)
-      Throw(ErrorCode::kInvalidArgument, "invalid JSON at offset " + std::to_string(start) +
-                                             ": integer " + scratch_ +
-                                             " does not fit in a signed 64-bit integer");
+    if (*b != '-') {
+      uint64_t u = 0;
+      auto ru = std::from_chars(b, e, u);
+      if (ru.ec == std::errc() && ru.ptr == e) return Value::OfUint(u);
+    }
+    if (exact_integers_) throw IntegerOutOfRange{scratch_, start, {}};
   }
   double d = 0;
   auto r = std::from_chars(b, e, d);

@@ -23,8 +23,8 @@
 //    BeginArray and their loops). Commas, colons and closing brackets are
 //    handled by the reader; trailing commas are rejected.
 //  - Numbers without fraction or exponent that fit int64 become Kind::kInt,
-//    all others Kind::kDouble; a number whose magnitude overflows a double is
-//    an error. Strings must be valid UTF-8; \u escapes must pair surrogates.
+//    those in [2^63, 2^64) Kind::kUint, all others Kind::kDouble; a number
+//    whose magnitude overflows a double is an error. Strings must be valid UTF-8; \u escapes must pair surrogates.
 //    No BOM, comments, NaN/Infinity, single quotes or trailing garbage.
 //    Duplicate object keys: the last value wins, kept at the first key's
 //    position (as Python's json does).
@@ -50,10 +50,11 @@ namespace herondb {
 
 class JsonReader {
  public:
-  // With `on`, an integer literal outside the signed 64-bit range read as
-  // a value is kInvalidArgument instead of becoming a double (import_json's
-  // metadata, like add()); number arrays (ReadNumberArray) still take it as
-  // a double. Off by default.
+  // With `on`, an integer literal outside [-2^63, 2^64) read as a value is
+  // kInvalidArgument naming the field ("field 'a.b[2]': integer ...")
+  // instead of becoming a double (import_json's metadata, like add());
+  // number arrays (ReadNumberArray) still take it as a double. Off by
+  // default.
   void RequireExactIntegers(bool on) { exact_integers_ = on; }
 
   // Kind of the next value, as seen from its first character.

@@ -95,6 +95,7 @@ void MetaIndex::Walk(const Object& obj, std::string* key, uint32_t slot, bool in
           (v.as_bool() ? f.trues : f.falses).Insert(slot);
           break;
         case Value::Kind::kInt:
+        case Value::Kind::kUint:
         case Value::Kind::kDouble:
           f.numbers[NumKey::Of(v)].Insert(slot);
           break;
@@ -122,6 +123,7 @@ void MetaIndex::Walk(const Object& obj, std::string* key, uint32_t slot, bool in
         (v.as_bool() ? f.trues : f.falses).Erase(slot);
         break;
       case Value::Kind::kInt:
+      case Value::Kind::kUint:
       case Value::Kind::kDouble: {
         auto it = f.numbers.find(NumKey::Of(v));
         if (it != f.numbers.end()) {
@@ -185,6 +187,7 @@ void MetaIndex::EqSets(const Field* f, const Value& operand, LeafSets* out) cons
       if (f) out->sets.push_back(operand.as_bool() ? &f->trues : &f->falses);
       return;
     case Value::Kind::kInt:
+    case Value::Kind::kUint:
     case Value::Kind::kDouble:
       if (f) {
         auto it = f->numbers.find(NumKey::Of(operand));

@@ -21,6 +21,7 @@ enum Tag : uint8_t {
   kTagString = 5,
   kTagArray = 6,
   kTagObject = 7,
+  kTagUint = 8,
 };
 
 void PutVarint(uint64_t v, std::string* out) {
@@ -48,6 +49,12 @@ void Encode(const Value& v, int depth, std::string* out) {
       out->push_back(static_cast<char>(kTagInt));
       uint64_t u = static_cast<uint64_t>(v.as_int());
       PutVarint((u << 1) ^ (v.as_int() < 0 ? ~uint64_t{0} : 0), out);
+      break;
+    }
+    case Value::Kind::kUint: {
+      out->push_back(static_cast<char>(kTagUint));
+      const uint64_t u = v.as_uint();
+      for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(u >> (8 * i)));
       break;
     }
     case Value::Kind::kDouble: {
@@ -109,6 +116,14 @@ class Decoder {
         uint64_t z = Varint();
         int64_t i = static_cast<int64_t>((z >> 1) ^ (~(z & 1) + 1));
         return Value(i);
+      }
+      case kTagUint: {
+        if (Remaining() < 8) Fail("truncated uint64");
+        uint64_t u = 0;
+        for (int i = 0; i < 8; ++i) u |= static_cast<uint64_t>(p_[i]) << (8 * i);
+        if (u >> 63 == 0) Fail("uint64 below 2^63 (not canonical: such integers use tag 3)");
+        p_ += 8;
+        return Value::OfUint(u);
       }
       case kTagDouble: {
         if (Remaining() < 8) Fail("truncated double");

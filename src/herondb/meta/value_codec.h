@@ -15,7 +15,12 @@
 //   tag 0x07  object               varint(count) then count members,
 //                                  member := varint(n) n key bytes (UTF-8) value
 //                                  keys unique, in insertion order
-//   tags 0x08..0xFF are reserved (a decoder rejects them).
+//   tag 0x08  uint64 >= 2^63       8 bytes, little-endian; the top bit must be
+//                                  set (smaller integers are always tag 0x03),
+//                                  for integers in [2^63, 2^64) only
+//   tags 0x09..0xFF are reserved (a decoder rejects them).
+// Tag 0x08 is newer than the others: files written before it existed hold
+// none, so they decode unchanged.
 // Varints must be in their shortest form, so the encoding is canonical:
 // every byte string that decodes re-encodes to exactly the same bytes.
 //
@@ -36,7 +41,8 @@
 //    doubles, trailing bytes), they throw Error(kCorruption) naming the byte
 //    offset; they never read outside the input and allocate at most in
 //    proportion to the input size. Round trip: DecodeValue(Encode(v)) == v
-//    (same kinds: 1 stays an int, 1.0 a double, -0.0 keeps its sign).
+//    (same kinds: 1 stays an int, 1.0 a double, -0.0 keeps its sign, 2^64-1
+//    stays that integer).
 #pragma once
 
 #include <string>
