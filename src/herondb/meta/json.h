@@ -16,9 +16,10 @@
 //    that the caller writes piecewise). Empty containers print as {} and [].
 //    Strings: UTF-8 passes through unchanged; '"', '\\' and control characters
 //    (< 0x20) are escaped (\n \t \r \b \f, else \u00XX); '/' and DEL are not.
-//    Numbers: integers (int64 and uint64 kinds) in decimal; doubles in the shortest form that parses back
-//    to the same double (std::to_chars), with ".0" appended when that form
-//    would read as an integer, so 1.0 -> "1.0", -0.0 -> "-0.0",
+//    Numbers: integers (int64 and uint64 kinds) in decimal; doubles in the
+//    shortest form that parses back to the same double (std::to_chars), with
+//    ".0" appended when that form would read as an integer, so 1.0 -> "1.0",
+//    -0.0 -> "-0.0",
 //    1e308 -> "1e+308": every double round-trips exactly and stays a double.
 //    A non-finite double or nesting deeper than kMaxValueDepth throws
 //    Error(kInvalidArgument); *out may then hold a partial text.

@@ -24,10 +24,10 @@
 //    handled by the reader; trailing commas are rejected.
 //  - Numbers without fraction or exponent that fit int64 become Kind::kInt,
 //    those in [2^63, 2^64) Kind::kUint, all others Kind::kDouble; a number
-//    whose magnitude overflows a double is an error. Strings must be valid UTF-8; \u escapes must pair surrogates.
-//    No BOM, comments, NaN/Infinity, single quotes or trailing garbage.
-//    Duplicate object keys: the last value wins, kept at the first key's
-//    position (as Python's json does).
+//    whose magnitude overflows a double is an error. Strings must be valid
+//    UTF-8; \u escapes must pair surrogates. No BOM, comments, NaN/Infinity,
+//    single quotes or trailing garbage. Duplicate object keys: the last
+//    value wins, kept at the first key's position (as Python's json does).
 //  - Nesting deeper than kMaxValueDepth is an error.
 //  - Every syntax error throws Error(kInvalidArgument) whose message holds
 //    "offset N", the byte offset (from the start of the input) where the
