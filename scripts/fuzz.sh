@@ -37,13 +37,14 @@ work=$(mktemp -d)
 trap 'rm -rf "$probe" "$work"' EXIT
 # Seeds: the files of a small database and its JSON export.
 "$PY" - "$work" <<'PYEOF'
-import os, sys
+import os, struct, sys
 import herondb
 work = sys.argv[1]
 db_path = os.path.join(work, "seed-db")
 db = herondb.Database(db_path, dim=4, metric="euclidean")
 db.add_many([f"r{i}" for i in range(5)], [[i, 1.0, 2.0, 3.0] for i in range(5)],
-            [{"i": i, "tags": ["a", "b"], "x": {"y": None}} for i in range(5)])
+            [{"i": i, "u": 2**64 - 1 - i, "n": -2**63, "tags": ["a", "b"], "x": {"y": None}}
+             for i in range(5)])
 db.save()
 db.add("logged", [9, 9, 9, 9], {"k": "v"})
 db.delete("r0")
@@ -68,6 +69,10 @@ for name in files:
         seed("wal_fuzz", "whole", read(name))
 seed("json_import_fuzz", "export", open(os.path.join(work, "export.json"), "rb").read())
 seed("json_import_fuzz", "records", b'{"dim": 4, "records": [{"id": "a", "vector": [1, 2, 3, 4], "metadata": {"n": 1}}]}')
+# Value codec: an object {"u": 2**64-1, "l": [2**63, -1, 0.5, "s", null, true]} (tags 0x07, 0x08, ...).
+u64 = lambda v: b"\x08" + v.to_bytes(8, "little")
+seed("value_fuzz", "object", b"\x07\x02\x01u" + u64(2**64 - 1) + b"\x01l\x06\x06" + u64(2**63)
+     + b"\x03\x01" + b"\x04" + struct.pack("<d", 0.5) + b"\x05\x01s" + b"\x00" + b"\x02")
 PYEOF
 
 status=0

@@ -36,6 +36,16 @@ const std::vector<Bytes> kJsonInputs = {
     FromString(std::string(5000, '[')),
 };
 
+const std::vector<Bytes> kValueInputs = {
+    // Tag 8 (an integer in [2^63, 2^64)) below 2^63: not canonical.
+    {8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+    // Tag 8 cut short, then with a trailing byte.
+    {8, 0, 0, 0, 0, 0, 0, 0x80},
+    {8, 0, 0, 0, 0, 0, 0, 0, 0x80, 0},
+    // A list of 2^64-1 and 2^63.
+    {6, 2, 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 8, 0, 0, 0, 0, 0, 0, 0, 0x80},
+};
+
 // Runs `target` on `input`, every prefix at `stride`, and every byte flipped
 // (xor 0xff) at `stride`.
 template <typename Target>
@@ -66,6 +76,7 @@ Sample MakeSample() {
       float v[4] = {1.0f + i, 2, 3, 4};
       Object m;
       m.emplace_back("i", Value(int64_t{i}));
+      m.emplace_back("u", Value::OfUint(~uint64_t{0} - static_cast<uint64_t>(i)));
       std::string id = "r";
       id += std::to_string(i);  // (not "r" + ...: GCC 12's -Wrestrict false positive)
       db.Add(PutEntry{id, v, true, std::make_shared<const Value>(Value(std::move(m)))});
@@ -111,6 +122,21 @@ TEST(FuzzRegressionTest, JsonTargetSurvivesCrashInputsAndDamage) {
         FromString(R"({"dim": 4, "records": [{"id": "a", "vector": [1, 2, 3, 4], )"
                    R"("metadata": {"k": [1, 2.5, "s\u00e9", null, true]}}]})"),
         3);
+}
+
+TEST(FuzzRegressionTest, ValueTargetSurvivesCrashInputsAndDamage) {
+  for (const Bytes& b : kValueInputs) fuzz::ValueCodec(b.data(), b.size());
+  fuzz::ValueCodec(nullptr, 0);
+  Value deep;
+  for (int i = 0; i < kMaxValueDepth; ++i) deep = Value(Array{std::move(deep)});
+  for (const Value& v :
+       {ParseJson(R"({"u": 18446744073709551615, "l": [9223372036854775808, -9223372036854775808,)"
+                  R"( 1.5, -0.0, "s\u0000\u00e9", null, true, false, {"k": {}}]})"),
+        deep}) {
+    ASSERT_EQ(DecodeValue(EncodeValue(v)), v);  // a valid input: the target checks it whole
+    ASSERT_EQ(ParseJson(ToJson(v)), v);
+    Sweep(fuzz::ValueCodec, FromString(EncodeValue(v)), 1);
+  }
 }
 
 }  // namespace

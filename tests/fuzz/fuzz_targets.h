@@ -25,7 +25,9 @@
 #include "herondb/common/error.h"
 #include "herondb/db/database.h"
 #include "herondb/db/db_snapshot.h"
+#include "herondb/meta/json.h"
 #include "herondb/meta/json_reader.h"
+#include "herondb/meta/value_codec.h"
 #include "herondb/storage/log_format.h"
 #include "herondb/storage/log_reader.h"
 #include "herondb/storage/manifest.h"
@@ -135,6 +137,23 @@ inline int Wal(const uint8_t* data, size_t size) {
     if (!db.Verify().empty()) std::abort();  // replay must keep the graph sound
   } catch (const Error&) {
   }
+  return 0;
+}
+
+// The binary Value codec (metadata in snapshots and log records), every tag
+// included: bytes that decode must be the one canonical encoding of their
+// value (re-encoding gives them back), and the value must survive a trip
+// through JSON text unchanged (integers of both 64-bit kinds included).
+inline int ValueCodec(const uint8_t* data, size_t size) {
+  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  Value v;
+  try {
+    v = DecodeValue(bytes);
+  } catch (const Error&) {
+    return 0;
+  }
+  if (EncodeValue(v) != bytes) std::abort();
+  if (!(ParseJson(ToJson(v)) == v)) std::abort();
   return 0;
 }
 

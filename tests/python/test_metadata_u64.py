@@ -344,3 +344,30 @@ def test_llama_index_store_keeps_big_ints_and_filters_on_them(tmp_path):
         assert exactly(res.nodes[0].metadata["n"], 2**64 - 1)
     finally:
         store.close()
+
+
+# ---- vctrs -------------------------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore:migrated the vctrs database")
+def test_vctrs_databases_and_exports_carry_big_ints_both_ways(tmp_path):
+    import vctrs
+
+    src = tmp_path / "v"
+    vdb = vctrs.Database(str(src), dim=4)
+    vdb.add("saved", V, rich(2**64 - 1))
+    vdb.save()
+    vdb.add("logged", V, rich(2**63))  # only in vctrs's write-ahead log
+    vdb.export_json(str(tmp_path / "from-vctrs.json"))
+    del vdb
+    with herondb.Database(str(src)) as db:  # migrates the saved and the logged records
+        assert exactly(db.get("saved")[1], rich(2**64 - 1))
+        assert exactly(db.get("logged")[1], rich(2**63))
+        db.export_json(str(tmp_path / "from-herondb.json"))
+    with herondb.Database(str(tmp_path / "h"), dim=4) as db:
+        db.import_json(str(tmp_path / "from-vctrs.json"))
+        assert exactly(db.get("saved")[1], rich(2**64 - 1))
+    back = vctrs.Database(str(tmp_path / "back"), dim=4)
+    back.import_json(str(tmp_path / "from-herondb.json"))
+    assert exactly(back.get("saved")[1], rich(2**64 - 1))
+    assert exactly(back.get("logged")[1], rich(2**63))
