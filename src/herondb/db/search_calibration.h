@@ -3,9 +3,10 @@
 //
 // CalibrateSearch measures the index on its own vectors: it draws up to
 // kSampleQueries live slots and makes a query of each (the stored vector
-// moved in a random direction by the distance to its nearest other stored
-// vector: a stored vector itself is far easier than a new query, as the
-// walk lands on it and its links are its neighbours), finds each query's
+// moved by the distance to its nearest other stored vector along the
+// difference of two random stored vectors: a stored vector itself, or one
+// moved in a random direction, is far easier than a new query; see the
+// .cc), finds each query's
 // exact 10 nearest slots, and runs the graph walk at the ef values of a
 // ladder in increasing order until the sample's recall@10 reaches
 // kTargetRecall (0.96: 0.95 plus a margin for the sample's error). It keeps
