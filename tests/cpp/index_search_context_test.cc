@@ -162,8 +162,7 @@ TEST(SearchContextTest, ConcurrentSearchesMatchSequentialResults) {
   // Contexts are kept per index, at most the idle bound, at least one.
   EXPECT_GE(a.SearchContextCount(), 1u);
   EXPECT_GE(b.SearchContextCount(), 1u);
-  EXPECT_LE(a.SearchContextCount(),
-            std::max<size_t>(4, std::thread::hardware_concurrency()));
+  EXPECT_LE(a.SearchContextCount(), std::max<size_t>(4, std::thread::hardware_concurrency()));
 }
 
 // Parallel insertion borrows contexts on the pool's threads while searches

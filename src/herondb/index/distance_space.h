@@ -114,8 +114,8 @@ class CodeSpace {
   size_t lines_;
 };
 
-inline const float* PrepareQuery(Metric m, const kernels::F32Kernels& k, const float* q,
-                                 size_t dim, std::vector<float>* buf) {
+inline const float* PrepareQuery(Metric m, const kernels::F32Kernels& k, const float* q, size_t dim,
+                                 std::vector<float>* buf) {
   return WithMetric(m, [&](auto t) { return FloatSpace<decltype(t)>::Prepare(k, q, dim, buf); });
 }
 

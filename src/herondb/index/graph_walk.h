@@ -78,10 +78,10 @@ struct LayerWalk {
 
 struct TwoHopWalk {
   size_t ef = 1;
-  size_t far_ef = 1;             // >= ef
-  const SlotBitmap* allowed = nullptr;  // required
+  size_t far_ef = 1;                     // >= ef
+  const SlotBitmap* allowed = nullptr;   // required
   const SlotBitmap* excluded = nullptr;  // deleted slots (null: none)
-  size_t max_scored = 0;         // scored slots per expansion
+  size_t max_scored = 0;                 // scored slots per expansion
 };
 
 namespace walk_detail {

@@ -259,15 +259,14 @@ class HnswIndex {
   float PairDist(uint32_t a, uint32_t b) const;
   // Search/SearchTwoHop for metric traits T (two_hop: `allowed` is set).
   template <class T>
-  void SearchWith(const float* query, size_t k, size_t ef, size_t far_ef,
-                  const SlotBitmap* allowed, bool two_hop, SearchContext& ctx,
-                  std::vector<Neighbor>* out) const;
+  void SearchWith(const float* query, size_t k, size_t ef, size_t far_ef, const SlotBitmap* allowed,
+                  bool two_hop, SearchContext& ctx, std::vector<Neighbor>* out) const;
   // The ef nearest slots to slot s's own vector (a bottom-layer beam
   // search, never returning `exclude`) from where the upper layers lead;
   // with restart, from the entry point instead when that is s itself or
   // outside `reached` (when given).
-  void WalkToRow(uint32_t s, size_t ef, uint32_t exclude, bool restart,
-                 const SlotBitmap* reached, std::vector<Neighbor>* found) const;
+  void WalkToRow(uint32_t s, size_t ef, uint32_t exclude, bool restart, const SlotBitmap* reached,
+                 std::vector<Neighbor>* found) const;
   int RandomLevel();
   void Link(uint32_t slot, int level, bool locked);
   template <class T, class Lists>

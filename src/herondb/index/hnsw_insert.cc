@@ -142,7 +142,8 @@ void HnswIndex::Link(uint32_t slot, int node_level, bool locked) {
 
 template <class T, class Lists>
 void HnswIndex::LinkWith(const Lists& lists, uint32_t slot, int node_level, SearchContext& ctx) {
-  const auto sp = FloatSpaceOf<T>(FloatSpace<T>::Prepare(k_, vectors_.row(slot), dim(), &ctx.query));
+  const auto sp =
+      FloatSpaceOf<T>(FloatSpace<T>::Prepare(k_, vectors_.row(slot), dim(), &ctx.query));
   uint32_t ep;
   int max_level;
   {

@@ -154,7 +154,8 @@ void HnswIndex::WalkToRow(uint32_t s, size_t ef, uint32_t exclude, bool restart,
   auto ctx = contexts_.Acquire();
   WithMetric(metric_, [&](auto t) {
     using T = decltype(t);
-    const auto sp = FloatSpaceOf<T>(FloatSpace<T>::Prepare(k_, vectors_.row(s), dim(), &ctx->query));
+    const auto sp =
+        FloatSpaceOf<T>(FloatSpace<T>::Prepare(k_, vectors_.row(s), dim(), &ctx->query));
     const PlainLists lists{graph_};
     uint32_t start = GreedyDescent(lists, sp, entry_, max_level_, 1, *ctx);
     if (restart && (start == s || (reached && !reached->Test(start)))) start = entry_;
