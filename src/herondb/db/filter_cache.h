@@ -35,7 +35,8 @@
 #include <utility>
 #include <vector>
 
-#include "herondb/index/hnsw.h"
+#include "herondb/common/slot_bitmap.h"
+#include "herondb/index/exact_scan.h"
 
 namespace herondb {
 

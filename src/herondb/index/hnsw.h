@@ -42,6 +42,16 @@
 //   once the rows inserted or relinked since the last walk reach
 //   size()/kReachCheckDivisor (so always after a batch that large), and at
 //   EnsureReachable (Database::Save, before writing a snapshot).
+// - Scratch: every search, insertion and repair walk borrows a
+//   SearchContext from this index's pool (search_context.h) for its
+//   duration, so concurrent searches use different contexts, a context's
+//   visited table is sized to this index only, and all of them are freed
+//   with the index. SearchContextBytes() reports what the idle ones hold.
+// - Composition: the graph (graph.h), the float rows and SQ8 codes (row
+//   stores, row_store.h / sq8_quantizer.h), the walks (graph_walk.h, over a
+//   distance space from distance_space.h), exact scans (exact_scan.h);
+//   this class adds insertion (hnsw.cc), reachability repair
+//   (hnsw_repair.cc) and the SQ8 re-rank policy.
 // - Knows nothing of ids, metadata or files.
 #pragma once
 
@@ -56,11 +66,18 @@
 #include <random>
 #include <vector>
 
+#include "herondb/common/aligned_vector.h"
+#include "herondb/common/slot_bitmap.h"
 #include "herondb/common/thread_pool.h"
+#include "herondb/index/distance_space.h"
+#include "herondb/index/exact_scan.h"
 #include "herondb/index/graph.h"
 #include "herondb/index/metric.h"
+#include "herondb/index/neighbor.h"
+#include "herondb/index/row_store.h"
+#include "herondb/index/search_context.h"
+#include "herondb/index/slot_locks.h"
 #include "herondb/index/sq8_quantizer.h"
-#include "herondb/index/vector_store.h"
 #include "herondb/kernels/distance.h"
 
 namespace herondb {
@@ -69,56 +86,6 @@ struct HnswParams {
   uint32_t m = 16;
   uint32_t ef_construction = 200;
   uint64_t seed = 0x5eed;
-};
-
-struct Neighbor {
-  float distance;
-  uint32_t slot;
-  bool operator<(const Neighbor& o) const {
-    return distance < o.distance || (distance == o.distance && slot < o.slot);
-  }
-};
-
-// A set of slots as a bitmap (bit i of word i/64).
-struct SlotBitmap {
-  std::vector<uint64_t> words;
-  void Resize(size_t n) { words.resize((n + 63) / 64, 0); }
-  bool Test(uint32_t i) const { return (words[i >> 6] >> (i & 63)) & 1; }
-  void Set(uint32_t i) { words[i >> 6] |= uint64_t{1} << (i & 63); }
-  void Clear(uint32_t i) { words[i >> 6] &= ~(uint64_t{1} << (i & 63)); }
-};
-
-// Allocates cache-line aligned storage, so that vector loads from rows whose
-// size is a multiple of 64 bytes never straddle two lines.
-template <class T>
-struct CacheAlignedAllocator {
-  using value_type = T;
-  static constexpr std::align_val_t kAlign{64};
-  CacheAlignedAllocator() = default;
-  template <class U>
-  CacheAlignedAllocator(const CacheAlignedAllocator<U>&) {}
-  T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), kAlign)); }
-  void deallocate(T* p, size_t) { ::operator delete(p, kAlign); }
-  template <class U>
-  bool operator==(const CacheAlignedAllocator<U>&) const {
-    return true;
-  }
-};
-template <class T>
-using AlignedVector = std::vector<T, CacheAlignedAllocator<T>>;
-
-// Copies of some slots' rows in one contiguous block (plus their cosine
-// inverse norms), so that an exact scan over them reads memory sequentially
-// (ExactSearchPacked). Built by HnswIndex::PackRows; stale once any of those
-// slots changes (the owner must drop it).
-struct PackedRows {
-  std::vector<uint32_t> slots;   // slot of row i
-  AlignedVector<float> rows;     // slots.size() x dim, as stored
-  std::vector<float> inv_norms;  // cosine only: 1/|row i|
-  size_t Bytes() const {
-    return slots.capacity() * sizeof(uint32_t) + rows.capacity() * sizeof(float) +
-           inv_norms.capacity() * sizeof(float);
-  }
 };
 
 struct GraphStats {
@@ -182,7 +149,7 @@ class HnswIndex {
   void PackRows(const std::vector<uint32_t>& slots, PackedRows* out) const;
   // ExactSearch over packed rows: the same results, bit for bit, as
   // ExactSearch over `packed.slots` while those slots are unchanged (both
-  // score with the batch kernels and report QueryDist's distances).
+  // score with the batch kernels and report the walk's distances).
   void ExactSearchPacked(const float* query, size_t k, const PackedRows& packed,
                          std::vector<Neighbor>* out) const;
 
@@ -234,6 +201,11 @@ class HnswIndex {
   // Writer.
   size_t RepairReachability();
 
+  // Search contexts held idle by this index and their heap bytes (all of
+  // them when no search, insertion or repair is running).
+  size_t SearchContextCount() const { return contexts_.idle(); }
+  size_t SearchContextBytes() const { return contexts_.Bytes(); }
+
   GraphStats Stats() const;
   // Checks graph invariants (link targets in range, counts within bounds, no
   // self links, entry point valid); returns an empty string or a description.
@@ -264,8 +236,8 @@ class HnswIndex {
                         std::unique_ptr<RowBacking> codes);
 
  private:
-  struct FloatSpace;
-  struct CodeSpace;
+  // Adds n to ThreadDistanceCount() (once per walk, not per distance).
+  static void AddThreadDistances(uint64_t n);
   float ToReported(float internal) const;
   // (Re-)encodes rows [first, first + n) (new or updated) into the
   // quantizer, training it first if needed and retraining on drift.
@@ -276,45 +248,36 @@ class HnswIndex {
   float RowScale(uint32_t slot) const {
     return MetricNeedsNorms(metric_) ? inv_norms_[slot] : 1.0f;
   }
-  // Internal distance from a prepared query to a slot (smaller is closer).
-  float QueryDist(const float* q, uint32_t slot) const;
+  // The float rows as exact scans see them.
+  ScanRows scan_rows() const { return ScanRows{vectors_, inv_norms_.data(), metric_, k_}; }
+  // The float32 distance space of metric traits T for a query prepared by
+  // FloatSpace<T>::Prepare.
+  template <class T>
+  FloatSpace<T> FloatSpaceOf(const float* q) const {
+    return FloatSpace<T>(k_, vectors_, inv_norms_.data(), q);
+  }
   float PairDist(uint32_t a, uint32_t b) const;
-  const float* PrepareQuery(const float* q, std::vector<float>* buf) const;
+  // Search/SearchTwoHop for metric traits T (two_hop: `allowed` is set).
+  template <class T>
+  void SearchWith(const float* query, size_t k, size_t ef, size_t far_ef, const SlotBitmap* allowed,
+                  bool two_hop, SearchContext& ctx, std::vector<Neighbor>* out) const;
+  // The ef nearest slots to slot s's own vector (a bottom-layer beam
+  // search, never returning `exclude`) from where the upper layers lead;
+  // with restart, from the entry point instead when that is s itself or
+  // outside `reached` (when given).
+  void WalkToRow(uint32_t s, size_t ef, uint32_t exclude, bool restart, const SlotBitmap* reached,
+                 std::vector<Neighbor>* found) const;
   int RandomLevel();
   void Link(uint32_t slot, int level, bool locked);
-  template <bool kLocked, class Space>
-  uint32_t Greedy(const Space& sp, uint32_t ep, int from_level, int to_level) const;
-  template <bool kLocked, class Space>
-  void SearchLayer(const Space& sp, uint32_t ep, size_t ef, int level, const SlotBitmap* allowed,
-                   bool skip_deleted, uint32_t exclude, std::vector<Neighbor>* top) const;
+  template <class T, class Lists>
+  void LinkWith(const Lists& lists, uint32_t slot, int node_level, SearchContext& ctx);
   void SearchImpl(const float* query, size_t k, size_t ef, size_t far_ef, const SlotBitmap* allowed,
                   bool two_hop, std::vector<Neighbor>* out) const;
-  // Bottom-layer beam search over the allowed slots only: from each expanded
-  // slot, its allowed neighbours are scored, and each non-allowed neighbour
-  // (not scored) contributes its allowed neighbours in turn, up to
-  // kTwoHopBatch scored slots per expansion. The beam holds allowed slots
-  // (plus the entry point); `top` gets the ef best allowed live slots.
-  template <class Space>
-  void SearchLayerTwoHop(const Space& sp, uint32_t ep, size_t ef, size_t far_ef,
-                         const SlotBitmap& allowed, std::vector<Neighbor>* top) const;
-  // Exact scans score rows in blocks of this many with the batch kernels.
-  static constexpr size_t kScanBlock = 64;
-  struct TopK;
-  // Offers rows[i] (n contiguous rows, n <= kScanBlock) to *top labelled
-  // slots[i], or first_label + i when slots is null; cosine uses
-  // inv_norms[i] as the row's 1/|x|.
-  void ScoreRows(const float* q, const float* rows, const uint32_t* slots, uint32_t first_label,
-                 const float* inv_norms, size_t n, TopK* top) const;
-  // The batch kernels round differently from QueryDist; the k winners of a
-  // candidate scan get QueryDist's distance, so every search reports the
-  // same value for a slot (the graph walk, both scans).
-  void RescoreWinners(const float* q, std::vector<Neighbor>* winners) const;
   void SelectHeuristic(std::vector<Neighbor>* cands, size_t max) const;
   void SetLinks(uint32_t slot, int level, const std::vector<Neighbor>& sel);
   void AddReverseLink(uint32_t target, uint32_t slot, int level, float dist);
-  const uint32_t* CopyList(uint32_t slot, const uint32_t* list, uint32_t* out) const;
-  void LockSlot(uint32_t s) const;
-  void UnlockSlot(uint32_t s) const;
+  void LockSlot(uint32_t s) const { locks_.Lock(s); }
+  void UnlockSlot(uint32_t s) const { locks_.Unlock(s); }
   // Marks in *reached (a size() bitmap) every slot the bottom layer reaches
   // from `from` that is not marked yet.
   void MarkReached(uint32_t from, SlotBitmap* reached) const;
@@ -349,8 +312,7 @@ class HnswIndex {
   int max_level_ = -1;  // -1: empty graph
   double level_mult_;
   std::mt19937_64 rng_;
-  std::unique_ptr<std::atomic<uint8_t>[]> locks_;
-  size_t locks_size_ = 0;
+  SlotLocks locks_;
   std::mutex entry_mu_;
   size_t unchecked_rows_ = 0;  // inserted or relinked since the last reachability check
   // Bottom-layer in-degree per slot (valid once computed; a loaded graph
@@ -362,6 +324,9 @@ class HnswIndex {
   std::unique_ptr<Sq8Quantizer> sq8_;  // null: quantized search off
   float rerank_sigmas_ = kDefaultRerankSigmas;
   uint32_t rerank_extra_ = kDefaultRerankExtra;
+  // Scratch lent to walks and scans (see the contract); mutable because
+  // const searches borrow from it.
+  mutable SearchContextPool contexts_;
 };
 
 }  // namespace herondb

@@ -1,4 +1,4 @@
-// Sq8Quantizer and CodeStore; see sq8_quantizer.h for the contract.
+// Sq8Quantizer; see sq8_quantizer.h for the contract.
 #include "herondb/index/sq8_quantizer.h"
 
 #include <algorithm>
@@ -18,22 +18,6 @@ float MeanSquare(const std::vector<float>& v) {
 }
 
 }  // namespace
-
-CodeStore::CodeStore(size_t dim, std::unique_ptr<RowBacking> backing)
-    : dim_(dim), backing_(backing ? std::move(backing) : std::make_unique<HeapRowBacking>()) {
-  rows_ = dim_ ? backing_->size() / dim_ : 0;
-  data_ = reinterpret_cast<uint8_t*>(backing_->data());
-}
-
-void CodeStore::Reserve(size_t rows) {
-  backing_->EnsureSize(rows * dim_);
-  data_ = reinterpret_cast<uint8_t*>(backing_->data());
-}
-
-void CodeStore::Resize(size_t rows) {
-  if (rows > rows_) Reserve(rows);
-  rows_ = rows;
-}
 
 Sq8Quantizer::Sq8Quantizer(size_t dim, std::unique_ptr<RowBacking> codes)
     : dim_(dim), kernels_(&kernels::Sq8Best()), codes_(dim, std::move(codes)) {

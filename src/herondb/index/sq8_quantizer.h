@@ -10,7 +10,7 @@
 //   [min_d, max_d] is "clamped". A constant dimension has scale 0 and code 0.
 //   Decoding is exact at the range ends and off by at most scale_d / 2 inside.
 // - Code block: row i's dim codes live at codes().row(i), contiguous
-//   (i * dim), in a CodeStore over a RowBacking, so a snapshot can persist the
+//   (i * dim), in a CodeStore (row_store.h) over a RowBacking, so a snapshot can persist the
 //   block as is and hand back a backing that maps it (Restore()).
 // - Row scales: Train/Encode/SetRow/Retrain optionally quantize each row
 //   times a per-row factor (HnswIndex passes 1/|x| under cosine, so codes
@@ -43,37 +43,10 @@
 #include <memory>
 #include <vector>
 
-#include "herondb/index/vector_store.h"
+#include "herondb/index/row_store.h"
 #include "herondb/kernels/sq8.h"
 
 namespace herondb {
-
-// CodeStore: rows of `dim` u8 codes in one contiguous block owned by a
-// RowBacking (heap by default); the u8 counterpart of VectorStore, with the
-// same rules: Resize() may move the block and must not race readers.
-class CodeStore {
- public:
-  explicit CodeStore(size_t dim, std::unique_ptr<RowBacking> backing = nullptr);
-
-  size_t dim() const { return dim_; }
-  size_t rows() const { return rows_; }
-  size_t row_bytes() const { return dim_; }
-  const uint8_t* data() const { return data_; }
-  const uint8_t* row(uint32_t i) const { return data_ + static_cast<size_t>(i) * dim_; }
-  uint8_t* mutable_row(uint32_t i) { return data_ + static_cast<size_t>(i) * dim_; }
-
-  void Resize(size_t rows);
-  void Reserve(size_t rows);
-  // Bytes held for rows() rows.
-  size_t bytes() const { return rows_ * dim_; }
-  RowBacking* backing() { return backing_.get(); }
-
- private:
-  size_t dim_;
-  size_t rows_ = 0;
-  uint8_t* data_ = nullptr;
-  std::unique_ptr<RowBacking> backing_;
-};
 
 // A query prepared for Score(): int16 weights with one scale, plus the
 // metric-independent constant terms.

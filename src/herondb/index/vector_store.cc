@@ -3,7 +3,6 @@
 #include <cstdlib>
 #include <new>
 
-#include "herondb/common/error.h"
 #include "herondb/common/huge_pages.h"
 
 namespace herondb {
@@ -24,35 +23,6 @@ void HeapRowBacking::EnsureSize(size_t bytes) {
   }
   std::memset(data_ + size_, 0, bytes - size_);
   size_ = bytes;
-}
-
-VectorStore::VectorStore(size_t dim, std::unique_ptr<RowBacking> backing)
-    : dim_(dim), backing_(backing ? std::move(backing) : std::make_unique<HeapRowBacking>()) {
-  rows_ = backing_->size() / row_bytes();
-  data_ = reinterpret_cast<float*>(backing_->data());
-}
-
-void VectorStore::ReplaceBacking(std::unique_ptr<RowBacking> backing) {
-  if (!backing || backing->size() < bytes())
-    throw Error(ErrorCode::kInvalidArgument, "replacement vector backing is too small");
-  backing_ = std::move(backing);
-  data_ = reinterpret_cast<float*>(backing_->data());
-  if (random_access_) backing_->SetAccessHint(true);
-}
-
-void VectorStore::SetRandomAccess(bool random) {
-  random_access_ = random;
-  backing_->SetAccessHint(random);
-}
-
-void VectorStore::Reserve(size_t rows) {
-  backing_->EnsureSize(rows * row_bytes());
-  data_ = reinterpret_cast<float*>(backing_->data());
-}
-
-void VectorStore::Resize(size_t rows) {
-  if (rows > rows_) Reserve(rows);
-  rows_ = rows;
 }
 
 }  // namespace herondb

@@ -1,11 +1,12 @@
-// VectorStore: rows of `dim` float32 values in one contiguous block.
+// RowBacking: where the bytes of a row store live (RowStore<T> in
+// row_store.h: VectorStore for float32 rows, CodeStore for SQ8 codes).
 //
-// Contract: row i lives at data() + i * dim, for i < rows(). The block is
-// owned by a RowBacking, which is heap memory by default; the database may
-// supply a backing that maps a snapshot file (copy-on-write), so the bytes in
-// memory are the bytes on disk. Resize() may move the block (pointers from
-// row() are invalidated); callers serialize Resize() against all readers.
-// Mutating a row never writes through to a file (backings are private).
+// Contract: a backing owns one contiguous, addressable block of size()
+// bytes. HeapRowBacking (the default) is 64-byte aligned heap memory; the
+// database may supply a backing that maps a snapshot file (copy-on-write),
+// so the bytes in memory are the bytes on disk. EnsureSize() may move the
+// block; its owner serializes it against all readers. Mutating the block
+// never writes through to a file (backings are private).
 #pragma once
 
 #include <cstddef>
@@ -44,42 +45,6 @@ class HeapRowBacking final : public RowBacking {
   char* data_ = nullptr;
   size_t size_ = 0;
   size_t capacity_ = 0;
-};
-
-class VectorStore {
- public:
-  explicit VectorStore(size_t dim, std::unique_ptr<RowBacking> backing = nullptr);
-
-  size_t dim() const { return dim_; }
-  size_t rows() const { return rows_; }
-  size_t row_bytes() const { return dim_ * sizeof(float); }
-  const float* data() const { return data_; }
-  const float* row(uint32_t i) const { return data_ + static_cast<size_t>(i) * dim_; }
-  float* mutable_row(uint32_t i) { return data_ + static_cast<size_t>(i) * dim_; }
-  void SetRow(uint32_t i, const float* v) { std::memcpy(mutable_row(i), v, row_bytes()); }
-
-  // Grow or shrink the row count (capacity is managed by the backing).
-  void Resize(size_t rows);
-  // Ask the backing for room for `rows` rows without changing rows().
-  void Reserve(size_t rows);
-  // Bytes held for rows() rows.
-  size_t bytes() const { return rows_ * row_bytes(); }
-  RowBacking* backing() { return backing_.get(); }
-  // Swaps in another backing that already holds the same rows() rows (e.g.
-  // the same bytes mapped from a new snapshot); pointers from row() are
-  // invalidated. Throws kInvalidArgument if it is too small.
-  // Re-applied to a backing swapped in later.
-  void ReplaceBacking(std::unique_ptr<RowBacking> backing);
-  // Passes RowBacking::SetAccessHint(random) to the backing, now and after
-  // any ReplaceBacking().
-  void SetRandomAccess(bool random);
-
- private:
-  size_t dim_;
-  size_t rows_ = 0;
-  float* data_ = nullptr;
-  bool random_access_ = false;
-  std::unique_ptr<RowBacking> backing_;
 };
 
 }  // namespace herondb

@@ -1,11 +1,13 @@
 // VisitedSet: an epoch-stamped "seen" table for graph traversals.
 //
 // Contract: Reset(n) prepares the set for slots [0, n) in O(1) amortized time
-// (a 16-bit epoch; the table is cleared only when the epoch wraps). Each
-// thread uses its own set (kept in per-thread scratch), so traversals allocate nothing in
-// steady state and never share mutable state.
+// (a 16-bit epoch; the table is cleared only when the epoch wraps). A set
+// lives in a SearchContext (search_context.h), lent to one walk at a time by
+// its index's pool, so traversals allocate nothing in steady state, never
+// share mutable state, and the table is sized to that index only.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -34,6 +36,8 @@ class VisitedSet {
   // when marks()[s] == epoch().
   uint16_t* marks() { return marks_.data(); }
   uint16_t epoch() const { return epoch_; }
+  // Heap bytes held.
+  size_t Bytes() const { return marks_.capacity() * sizeof(uint16_t); }
 
  private:
   std::vector<uint16_t> marks_;
