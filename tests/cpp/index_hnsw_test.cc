@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "clustered_data.h"
+#include "herondb/common/error.h"
 #include "herondb/index/hnsw.h"
 
 namespace herondb {
@@ -76,6 +77,35 @@ TEST(HnswTest, DeletedSlotsAreNeverReturnedButStillRoute) {
   EXPECT_EQ(found, 500u);
   auto queries = Clustered(50, dim, 10, 12);
   EXPECT_GE(Recall(index, queries, 50, 10, 100), 0.9);
+}
+
+TEST(HnswTest, HiddenSlotIsNeverReturnedAndItsNeighboursAreStillFound) {
+  const size_t dim = 16, n = 3000;
+  ThreadPool pool(2);
+  HnswIndex index(dim, Metric::kEuclidean, HnswParams{16, 100, 3});
+  auto data = Clustered(n, dim, 10, 13);
+  index.AddBatch(data.data(), n, &pool);
+  std::vector<Neighbor> out, truth;
+  size_t hit = 0, want = 0;
+  for (uint32_t s = 0; s < 200; ++s) {
+    if (s == index.entry_point()) continue;
+    const float* row = index.vector(s);
+    index.SearchHidden(row, 10, 64, s, &out);
+    ASSERT_EQ(out.size(), 10u);
+    for (const Neighbor& nb : out) EXPECT_NE(nb.slot, s);
+    // A plain search for a stored row finds the row itself first.
+    index.Search(row, 1, 64, nullptr, &truth);
+    ASSERT_EQ(truth.size(), 1u);
+    EXPECT_EQ(truth[0].distance, 0.0f);
+    index.ExactSearch(row, 11, nullptr, nullptr, &truth);
+    for (const Neighbor& t : truth) {
+      if (t.slot == s) continue;
+      ++want;
+      for (const Neighbor& nb : out) hit += nb.slot == t.slot ? 1 : 0;
+    }
+  }
+  EXPECT_GE(static_cast<double>(hit) / static_cast<double>(want), 0.9);
+  EXPECT_THROW(index.SearchHidden(data.data(), 10, 64, index.entry_point(), &out), Error);
 }
 
 TEST(HnswTest, AllowedBitmapRestrictsResultsAndKeepsRecall) {

@@ -2,13 +2,10 @@
 // recall@10 >= 0.95 on the data actually stored, whatever it is).
 //
 // CalibrateSearch measures the index on its own vectors: it draws up to
-// kSampleQueries live slots and makes a query of each (the stored vector
-// moved by the distance to its nearest other stored vector along the
-// difference of two random stored vectors: a stored vector itself, or one
-// moved in a random direction, is far easier than a new query; see the
-// .cc), finds each query's
-// exact 10 nearest slots, and runs the graph walk at the ef values of a
-// ladder in increasing order until the sample's recall@10 reaches
+// kSampleQueries live slots, searches for each one's row with its own slot
+// hidden from the walk (a held-out query drawn from the stored data), finds
+// each query's exact 10 nearest other slots, and runs that walk at the ef
+// values of a ladder in increasing order until the sample's recall@10 reaches
 // kTargetRecall (0.96: 0.95 plus a margin for the sample's error). It keeps
 // that ef, the recall measured there, and the mean number of distances the
 // walk computed per query. With the ladder exhausted it keeps the largest

@@ -74,6 +74,9 @@ struct LayerWalk {
   const SlotBitmap* excluded = nullptr;
   // Never a result: the slot being linked, or kNoSlot.
   uint32_t exclude_slot = kNoSlot;
+  // Never scored, expanded or a result, as if it were not in the graph
+  // (kNoSlot: none). Must not be the walk's entry point.
+  uint32_t hidden_slot = kNoSlot;
 };
 
 struct TwoHopWalk {
@@ -135,9 +138,11 @@ struct Beam {
 
 }  // namespace walk_detail
 
+// Moves from `ep` to the closest slot on each level from `from_level` down to
+// `to_level`, never stepping onto `hidden` (kNoSlot: none; not `ep`).
 template <class Lists, class Space>
 uint32_t GreedyDescent(const Lists& lists, const Space& sp, uint32_t ep, int from_level,
-                       int to_level, SearchContext& ctx) {
+                       int to_level, SearchContext& ctx, uint32_t hidden = kNoSlot) {
   uint32_t cur = ep;
   float cur_d = sp.Dist(cur);
   uint32_t copy[kMaxListWords];
@@ -151,6 +156,7 @@ uint32_t GreedyDescent(const Lists& lists, const Space& sp, uint32_t ep, int fro
       scored += cnt;
       for (uint32_t j = 1; j <= cnt; ++j) sp.Touch(list[j]);
       for (uint32_t j = 1; j <= cnt; ++j) {
+        if (list[j] == hidden) continue;
         const float d = sp.Dist(list[j]);
         if (d < cur_d) {
           cur_d = d;
@@ -184,6 +190,7 @@ void SearchLayer(const Lists& lists, const Space& sp, uint32_t ep, const LayerWa
     return s != exclude && !(excluded && excluded->Test(s)) && !(allowed && !allowed->Test(s));
   };
   walk_detail::Beam beam{cand, top, opt.ef};
+  if (opt.hidden_slot != kNoSlot) marks[opt.hidden_slot] = epoch;
   marks[ep] = epoch;
   beam.Seed(ep, sp.Dist(ep), accept(ep));
   uint64_t scored = 1;

@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "herondb/common/error.h"
 #include "herondb/index/graph_walk.h"
 
 namespace herondb {
@@ -57,22 +58,29 @@ float HnswIndex::PairDist(uint32_t a, uint32_t b) const {
 
 void HnswIndex::Search(const float* query, size_t k, size_t ef, const SlotBitmap* allowed,
                        std::vector<Neighbor>* out) const {
-  SearchImpl(query, k, ef, 0, allowed, false, out);
+  SearchImpl(query, k, ef, 0, allowed, false, kNoSlot, out);
+}
+
+void HnswIndex::SearchHidden(const float* query, size_t k, size_t ef, uint32_t hidden,
+                             std::vector<Neighbor>* out) const {
+  if (hidden == entry_ && max_level_ >= 0)
+    throw Error(ErrorCode::kInvalidArgument, "the entry point cannot be hidden from a search");
+  SearchImpl(query, k, ef, 0, nullptr, false, hidden, out);
 }
 
 void HnswIndex::SearchTwoHop(const float* query, size_t k, size_t ef, size_t far_ef,
                              const SlotBitmap& allowed, std::vector<Neighbor>* out) const {
-  SearchImpl(query, k, ef, std::max(ef, far_ef), &allowed, true, out);
+  SearchImpl(query, k, ef, std::max(ef, far_ef), &allowed, true, kNoSlot, out);
 }
 
 void HnswIndex::SearchImpl(const float* query, size_t k, size_t ef, size_t far_ef,
-                           const SlotBitmap* allowed, bool two_hop,
+                           const SlotBitmap* allowed, bool two_hop, uint32_t hidden,
                            std::vector<Neighbor>* out) const {
   out->clear();
   if (k == 0 || max_level_ < 0 || live_count() == 0) return;
   auto ctx = contexts_.Acquire();
   WithMetric(metric_, [&](auto t) {
-    SearchWith<decltype(t)>(query, k, ef, far_ef, allowed, two_hop, *ctx, out);
+    SearchWith<decltype(t)>(query, k, ef, far_ef, allowed, two_hop, hidden, *ctx, out);
   });
   AddThreadDistances(ctx->distances);
   if (out->size() > k) out->resize(k);
@@ -81,13 +89,13 @@ void HnswIndex::SearchImpl(const float* query, size_t k, size_t ef, size_t far_e
 
 template <class T>
 void HnswIndex::SearchWith(const float* query, size_t k, size_t ef, size_t far_ef,
-                           const SlotBitmap* allowed, bool two_hop, SearchContext& ctx,
-                           std::vector<Neighbor>* out) const {
+                           const SlotBitmap* allowed, bool two_hop, uint32_t hidden,
+                           SearchContext& ctx, std::vector<Neighbor>* out) const {
   const float* q = FloatSpace<T>::Prepare(k_, query, dim(), &ctx.query);
   const PlainLists lists{graph_};
   // The bottom-layer walk in space sp (out: ascending in sp's distances).
   auto walk = [&](const auto& sp) {
-    const uint32_t cur = GreedyDescent(lists, sp, entry_, max_level_, 1, ctx);
+    const uint32_t cur = GreedyDescent(lists, sp, entry_, max_level_, 1, ctx, hidden);
     if (two_hop) {
       TwoHopWalk opt;
       opt.ef = std::max(ef, k);
@@ -105,6 +113,7 @@ void HnswIndex::SearchWith(const float* query, size_t k, size_t ef, size_t far_e
       opt.ef = std::max(ef, k);
       opt.allowed = allowed;
       opt.excluded = deleted_count_ > 0 ? &deleted_ : nullptr;
+      opt.hidden_slot = hidden;
       SearchLayer(lists, sp, cur, opt, ctx, out);
     }
   };

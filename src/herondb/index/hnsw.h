@@ -131,6 +131,13 @@ class HnswIndex {
   // (non-allowed slots are scored and route the walk).
   void Search(const float* query, size_t k, size_t ef, const SlotBitmap* allowed,
               std::vector<Neighbor>* out) const;
+  // Search as if slot `hidden` were not in the graph: it is never scored,
+  // walked through or returned (its in-links lead nowhere). Searching for a
+  // stored row with its own slot hidden is a query the graph has never
+  // seen, drawn from the stored data (search calibration). `hidden` must
+  // not be entry_point(); quantized search applies as in Search.
+  void SearchHidden(const float* query, size_t k, size_t ef, uint32_t hidden,
+                    std::vector<Neighbor>* out) const;
   // Approximate search restricted to `allowed`, scoring allowed slots only:
   // on the bottom layer a non-allowed neighbour is not scored, but its own
   // allowed neighbours are (two hops), so the walk moves through the allowed
@@ -260,7 +267,8 @@ class HnswIndex {
   // Search/SearchTwoHop for metric traits T (two_hop: `allowed` is set).
   template <class T>
   void SearchWith(const float* query, size_t k, size_t ef, size_t far_ef, const SlotBitmap* allowed,
-                  bool two_hop, SearchContext& ctx, std::vector<Neighbor>* out) const;
+                  bool two_hop, uint32_t hidden, SearchContext& ctx,
+                  std::vector<Neighbor>* out) const;
   // The ef nearest slots to slot s's own vector (a bottom-layer beam
   // search, never returning `exclude`) from where the upper layers lead;
   // with restart, from the entry point instead when that is s itself or
@@ -272,7 +280,7 @@ class HnswIndex {
   template <class T, class Lists>
   void LinkWith(const Lists& lists, uint32_t slot, int node_level, SearchContext& ctx);
   void SearchImpl(const float* query, size_t k, size_t ef, size_t far_ef, const SlotBitmap* allowed,
-                  bool two_hop, std::vector<Neighbor>* out) const;
+                  bool two_hop, uint32_t hidden, std::vector<Neighbor>* out) const;
   void SelectHeuristic(std::vector<Neighbor>* cands, size_t max) const;
   void SetLinks(uint32_t slot, int level, const std::vector<Neighbor>& sel);
   void AddReverseLink(uint32_t target, uint32_t slot, int level, float dist);
