@@ -464,6 +464,7 @@ class PyDatabase {
     d["memory_filter_cache_bytes"] = st.memory_filter_cache_bytes;
     d["uses_brute_force"] = st.uses_brute_force;
     d["uses_quantized_search"] = st.uses_quantized_search;
+    d["vector_residency"] = st.vector_residency;
     d["dim"] = db->dim();
     d["metric"] = MetricName(db->metric());
     d["m"] = db->m();

@@ -61,7 +61,10 @@ Database::Database(std::string path, const DatabaseOptions& options)
       Throw(ErrorCode::kInvalidArgument,
             "HERONDB_VECTOR_RESIDENCY must be auto, map or load, not '" + v + "'");
   }
+  promotion_step_hook_ = options.promotion_step_hook;
+  if (options.promotion_chunk_bytes) promotion_chunk_bytes_ = options.promotion_chunk_bytes;
   OpenOrCreate(options);
+  if (residency_ == VectorResidency::kAuto) MaybeStartPromotion();
 }
 
 // The on/off state is the snapshot's PARM quantize flag: switching marks the
@@ -74,6 +77,7 @@ void Database::EnableQuantizedSearch() {
     codes = index_->TrainQuantizer();
   }
   std::unique_lock lk(mu_);
+  ++block_version_;
   if (codes) index_->InstallQuantizer(std::move(codes));
   quantized_search_.store(true, std::memory_order_release);
   if (!quantize_ && !read_only_) dirty_ = true;
@@ -83,6 +87,7 @@ void Database::EnableQuantizedSearch() {
 void Database::DisableQuantizedSearch() {
   std::lock_guard w(write_mu_);
   std::unique_lock lk(mu_);
+  ++block_version_;
   index_->DisableQuantized();
   quantized_search_.store(false, std::memory_order_release);
   if (quantize_ && !read_only_) dirty_ = true;
@@ -95,7 +100,7 @@ void Database::SetQuantizedRerank(float sigmas, uint32_t extra) {
   index_->SetRerank(sigmas, extra);
 }
 
-Database::~Database() = default;
+Database::~Database() { promotion_.Stop(); }
 
 size_t Database::size() const {
   std::shared_lock lk(mu_);
@@ -157,6 +162,7 @@ void Database::ValidatePuts(const std::vector<PutEntry>& entries, bool require_n
 // ones as one parallel batch. Later entries win over earlier ones.
 void Database::ApplyPuts(const std::vector<PutEntry>& entries) {
   InvalidateFilterCache();
+  ++block_version_;
   std::unordered_map<std::string_view, size_t> last;
   last.reserve(entries.size());
   for (size_t i = 0; i < entries.size(); ++i) last[entries[i].id] = i;
@@ -564,6 +570,7 @@ DatabaseStats Database::Stats() const {
   // True whenever quantized search is on (vctrs's meaning), also while the
   // collection is small enough that searches scan exactly.
   st.uses_quantized_search = index_->quantized();
+  st.vector_residency = ResidencyLocked();
   return st;
 }
 

@@ -25,6 +25,13 @@ CodeStore::CodeStore(size_t dim, std::unique_ptr<RowBacking> backing)
   data_ = reinterpret_cast<uint8_t*>(backing_->data());
 }
 
+void CodeStore::ReplaceBacking(std::unique_ptr<RowBacking> backing) {
+  if (!backing || backing->size() < bytes())
+    Throw(ErrorCode::kInvalidArgument, "replacement code backing is too small");
+  backing_ = std::move(backing);
+  data_ = reinterpret_cast<uint8_t*>(backing_->data());
+}
+
 void CodeStore::Reserve(size_t rows) {
   backing_->EnsureSize(rows * dim_);
   data_ = reinterpret_cast<uint8_t*>(backing_->data());

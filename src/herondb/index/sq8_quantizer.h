@@ -67,6 +67,10 @@ class CodeStore {
   // Bytes held for rows() rows.
   size_t bytes() const { return rows_ * dim_; }
   RowBacking* backing() { return backing_.get(); }
+  // Swaps in another backing that already holds the same rows() rows (e.g.
+  // the mapped block copied into memory); pointers from row() are
+  // invalidated. Throws kInvalidArgument if it is too small.
+  void ReplaceBacking(std::unique_ptr<RowBacking> backing);
 
  private:
   size_t dim_;
@@ -152,6 +156,13 @@ class Sq8Quantizer {
   // a bound.
   float ErrorSd(const Sq8Query& q, float score) const {
     return q.l2 ? q.err_sd * std::sqrt(std::max(score, 0.0f)) : q.err_sd;
+  }
+
+  // The code block's backing, and ReplaceBacking on it (the database swaps
+  // a mapped block for a copy in memory: db/promotion_task.h). Writers.
+  RowBacking* code_backing() { return codes_.backing(); }
+  void ReplaceCodeBacking(std::unique_ptr<RowBacking> backing) {
+    codes_.ReplaceBacking(std::move(backing));
   }
 
   // Code block plus per-row correction terms.
