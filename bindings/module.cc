@@ -348,6 +348,7 @@ class PyDatabase {
       entries[i].id = std::move(id_list[i]);
       entries[i].vector = rows.row(i, db->dim());
     }
+    std::vector<std::string>().swap(id_list);  // moved from: free it before the build
     nb::gil_scoped_release nogil;
     Changed changed{db};
     if (upsert)

@@ -350,7 +350,8 @@ class Database {
   };
   void ValidatePuts(const std::vector<PutEntry>& entries, bool require_new,
                     bool require_existing) const;
-  void ApplyPuts(const std::vector<PutEntry>& entries);
+  // all_new: every entry is a new id, none repeated (validated adds).
+  void ApplyPuts(const std::vector<PutEntry>& entries, bool all_new = false);
   // Storage: see database_storage.cc.
   void CheckWritable() const;
   void LogPuts(PutOp op, const std::vector<PutEntry>& entries);

@@ -23,12 +23,18 @@
 // - Save/Compact: a save remaps a still-mapped block from the new snapshot
 //   (RemapVectors) and restarts the promotion if none runs; a compaction
 //   installs a heap-backed index, so there is nothing left to promote.
+// - The thread runs at nice +10 (Linux), below the threads that search.
 // - Close: the destructor stops the task (cancel flag, checked before every
 //   chunk) and joins it; no thread outlives the Database.
 #include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <utility>
+
+#if defined(__linux__)
+#include <sys/resource.h>
+#include <unistd.h>
+#endif
 
 #include "herondb/db/database.h"
 #include "herondb/db/region_backing.h"
@@ -84,6 +90,12 @@ void Database::MaybeStartPromotion() {
 }
 
 void Database::RunPromotion(const std::atomic<bool>& cancel) {
+#if defined(__linux__)
+  // Below the threads that search: on a busy machine the copy should not
+  // slow the first queries it exists to speed up (Linux nices threads one
+  // by one; a hint, failures are ignored).
+  (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
+#endif
   // mu_ held (any mode).
   auto mark = [this] {
     const Sq8Quantizer* q = index_->quantizer();

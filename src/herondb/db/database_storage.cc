@@ -344,7 +344,7 @@ void Database::Replay(const std::string& log_path, uint64_t generation, uint64_t
         entries[i].metadata = put.metadata;
       }
       ValidatePuts(entries, rec.op == PutOp::kAdd, rec.op == PutOp::kUpdate);
-      ApplyPuts(entries);
+      ApplyPuts(entries, rec.op == PutOp::kAdd);
     } else if (rec.type == LogRecordType::kTextIndex) {
       const bool exists = std::any_of(text_.begin(), text_.end(), [&](const TextIndexEntry& e) {
         return e.def.field == rec.text_def.field;
