@@ -63,10 +63,10 @@ Database::PromotionWants Database::PromotionTargetsLocked() const {
   PromotionWants w;
   if (residency_ != VectorResidency::kAuto || !index_) return w;
   const size_t vb = index_->vectors().bytes();
-  w.vectors = vb > 0 &&
-              ResolveResidency(VectorResidency::kAuto, vb, index_->quantized()) ==
-                  VectorResidency::kLoad &&
-              FileMapped(index_->vectors().backing());
+  w.vectors =
+      vb > 0 &&
+      ResolveResidency(VectorResidency::kAuto, vb, index_->quantized()) == VectorResidency::kLoad &&
+      FileMapped(index_->vectors().backing());
   if (Sq8Quantizer* q = index_->quantizer()) {
     const size_t cb = q->codes().bytes();
     w.codes = cb > 0 &&
@@ -137,9 +137,8 @@ void Database::RunPromotion(const std::atomic<bool>& cancel) {
           !copy(&vectors, vector_bytes, std::max(vector_bytes * 4, size_t{256} << 20),
                 [this] { return index_->vectors().backing()->data(); }))
         continue;
-      if (want.codes &&
-          !copy(&codes, code_bytes, std::max(code_bytes * 4, size_t{64} << 20),
-                [this] { return index_->quantizer()->code_backing()->data(); }))
+      if (want.codes && !copy(&codes, code_bytes, std::max(code_bytes * 4, size_t{64} << 20),
+                              [this] { return index_->quantizer()->code_backing()->data(); }))
         continue;
       std::unique_lock lk(mu_);
       if (cancel.load(std::memory_order_relaxed)) return;
