@@ -273,8 +273,8 @@ void Database::Load(uint64_t generation, const std::optional<DbId>& expected_id,
             ForeignIdMessage(snap, reader.db_id(), files_id, "CURRENT") + " at offset 32");
     // kAuto opens mapped; the constructor then starts the background
     // promotion (database_residency.cc).
-    st = LoadDbSnapshot(reader, residency_ == VectorResidency::kAuto ? VectorResidency::kMap
-                                                                     : residency_);
+    st = LoadDbSnapshot(reader,
+                        residency_ == VectorResidency::kAuto ? VectorResidency::kMap : residency_);
   }
   if (options.dim && *options.dim != st.params.dim)
     Throw(ErrorCode::kInvalidArgument, "database " + path_ + " has dimension " +
