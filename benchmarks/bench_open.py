@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Open-time benchmark: how long a fresh process takes to open a saved
-database and answer its first query, for herondb and vctrs, plus disk bytes
-per vector. Not run by CI.
+database and answer its first query, for herondb, vctrs and zvec (PyPI
+`zvec`, an in-process C++ vector database: HNSW with the same M and
+ef_construction, cosine, one INT64 field "n" like the others' metadata),
+plus disk bytes per vector. Not run by CI.
 
     python benchmarks/bench_open.py --n 100000 --dim 384
     python benchmarks/bench_open.py --n 1000000 --dim 384 --ef-construction 40
@@ -28,9 +30,14 @@ import numpy as np
 
 CACHE = Path(os.environ.get("HERONDB_BENCH_CACHE", Path.home() / ".cache" / "herondb-bench"))
 
+# Per system: the import, the open of `path` and the first query of `q`
+# (a float32 numpy vector), as Python statements.
 OPEN_SNIPPET = {
-    "herondb": "from herondb import Database",
-    "vctrs": "from vctrs import Database",
+    "herondb": ("from herondb import Database", "db = Database(path)",
+                "r = db.search(q, k=10)"),
+    "vctrs": ("from vctrs import Database", "db = Database(path)", "r = db.search(q, k=10)"),
+    "zvec": ("import zvec", "db = zvec.open(path)",
+             "r = db.query(zvec.Query(field_name='v', vector=q.tolist()), topk=10)"),
 }
 
 
@@ -55,6 +62,10 @@ def build(system: str, path: Path, data: np.ndarray, m: int, efc: int) -> float:
     import shutil
 
     shutil.rmtree(path, ignore_errors=True)
+    if system == "zvec":
+        seconds = build_zvec(path, data, m, efc)
+        (path / ".built").write_text(str(seconds))
+        return seconds
     mod = __import__(system)
     t = time.perf_counter()
     db = mod.Database(str(path), dim=data.shape[1], metric="cosine", m=m, ef_construction=efc)
@@ -69,15 +80,45 @@ def build(system: str, path: Path, data: np.ndarray, m: int, efc: int) -> float:
     return seconds
 
 
+def build_zvec(path: Path, data: np.ndarray, m: int, efc: int) -> float:
+    """A zvec collection at `path/c` (zvec wants to create the folder itself)."""
+    import zvec
+
+    path.mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    schema = zvec.CollectionSchema(
+        name="c",
+        fields=[zvec.FieldSchema("n", zvec.DataType.INT64)],
+        vectors=[zvec.VectorSchema("v", zvec.DataType.VECTOR_FP32, data.shape[1],
+                                   index_param=zvec.HnswIndexParam(
+                                       metric_type=zvec.MetricType.COSINE, m=m,
+                                       ef_construction=efc))])
+    col = zvec.create_and_open(str(path / "c"), schema)
+    step = 1_000  # zvec's largest write batch is 1024
+    for s in range(0, len(data), step):
+        docs = [zvec.Doc(id=f"doc-{i}", fields={"n": i}, vectors={"v": data[i].tolist()})
+                for i in range(s, min(s + step, len(data)))]
+        col.insert(docs)
+    col.optimize()
+    col.flush()
+    seconds = time.perf_counter() - t
+    del col
+    return seconds
+
+
 def time_open(system: str, path: Path, dim: int) -> dict:
+    imp, opn, query = OPEN_SNIPPET[system]
+    target = path / "c" if system == "zvec" else path
     script = f"""
 import time, resource, numpy as np
+path = {str(target)!r}
+q = np.ones({dim}, dtype=np.float32)
 t0 = time.perf_counter()
-{OPEN_SNIPPET[system]}
+{imp}
 t1 = time.perf_counter()
-db = Database({str(path)!r})
+{opn}
 t2 = time.perf_counter()
-r = db.search(np.ones({dim}, dtype=np.float32), k=10)
+{query}
 t3 = time.perf_counter()
 rss = int(open('/proc/self/status').read().split('VmRSS:')[1].split()[0]) * 1024
 print(t1 - t0, t2 - t1, t3 - t2, len(r), rss)
@@ -95,7 +136,7 @@ def main() -> None:
     ap.add_argument("--m", type=int, default=16)
     ap.add_argument("--ef-construction", type=int, default=200)
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--systems", default="herondb,vctrs")
+    ap.add_argument("--systems", default="herondb,vctrs,zvec")
     ap.add_argument("--out", default=None, help="write the JSON results here")
     args = ap.parse_args()
 

@@ -358,6 +358,7 @@ class PyDatabase {
       entries[i].id = std::move(id_list[i]);
       entries[i].vector = rows.row(i, db->dim());
     }
+    std::vector<std::string>().swap(id_list);  // moved from: free it before the build
     nb::gil_scoped_release nogil;
     Changed changed{db};
     if (upsert)
@@ -474,6 +475,7 @@ class PyDatabase {
     d["memory_filter_cache_bytes"] = st.memory_filter_cache_bytes;
     d["uses_brute_force"] = st.uses_brute_force;
     d["uses_quantized_search"] = st.uses_quantized_search;
+    d["vector_residency"] = st.vector_residency;
     d["dim"] = db->dim();
     d["metric"] = MetricName(db->metric());
     d["m"] = db->m();

@@ -61,7 +61,10 @@ Database::Database(std::string path, const DatabaseOptions& options)
       Throw(ErrorCode::kInvalidArgument,
             "HERONDB_VECTOR_RESIDENCY must be auto, map or load, not '" + v + "'");
   }
+  promotion_step_hook_ = options.promotion_step_hook;
+  if (options.promotion_chunk_bytes) promotion_chunk_bytes_ = options.promotion_chunk_bytes;
   OpenOrCreate(options);
+  if (residency_ == VectorResidency::kAuto) MaybeStartPromotion();
 }
 
 // The on/off state is the snapshot's PARM quantize flag: switching marks the
@@ -74,6 +77,7 @@ void Database::EnableQuantizedSearch() {
     codes = index_->TrainQuantizer();
   }
   std::unique_lock lk(mu_);
+  ++block_version_;
   if (codes) index_->InstallQuantizer(std::move(codes));
   quantized_search_.store(true, std::memory_order_release);
   if (!quantize_ && !read_only_) dirty_ = true;
@@ -83,6 +87,7 @@ void Database::EnableQuantizedSearch() {
 void Database::DisableQuantizedSearch() {
   std::lock_guard w(write_mu_);
   std::unique_lock lk(mu_);
+  ++block_version_;
   index_->DisableQuantized();
   quantized_search_.store(false, std::memory_order_release);
   if (quantize_ && !read_only_) dirty_ = true;
@@ -95,7 +100,7 @@ void Database::SetQuantizedRerank(float sigmas, uint32_t extra) {
   index_->SetRerank(sigmas, extra);
 }
 
-Database::~Database() = default;
+Database::~Database() { promotion_.Stop(); }
 
 size_t Database::size() const {
   std::shared_lock lk(mu_);
@@ -155,15 +160,26 @@ void Database::ValidatePuts(const std::vector<PutEntry>& entries, bool require_n
 
 // Applies validated puts: overwrites existing ids in place, inserts the new
 // ones as one parallel batch. Later entries win over earlier ones.
-void Database::ApplyPuts(const std::vector<PutEntry>& entries) {
+void Database::ApplyPuts(const std::vector<PutEntry>& entries, bool all_new) {
   InvalidateFilterCache();
+  ++block_version_;
+  // A batch of adds holds no id twice (ValidatePuts); otherwise the last
+  // occurrence of an id wins. The map is built only when needed: at 100k
+  // ids it held ~5 MiB at the build's peak.
   std::unordered_map<std::string_view, size_t> last;
-  last.reserve(entries.size());
-  for (size_t i = 0; i < entries.size(); ++i) last[entries[i].id] = i;
+  if (!all_new) {
+    last.reserve(entries.size());
+    for (size_t i = 0; i < entries.size(); ++i) last[entries[i].id] = i;
+  }
   std::vector<size_t> fresh;
+  fresh.reserve(all_new ? entries.size() : 0);
   for (size_t i = 0; i < entries.size(); ++i) {
-    if (last[entries[i].id] != i) continue;
+    if (!all_new && last[entries[i].id] != i) continue;
     const PutEntry& e = entries[i];
+    if (all_new) {
+      fresh.push_back(i);
+      continue;
+    }
     std::optional<uint32_t> found = ids_.Find(e.id);
     if (!found) {
       fresh.push_back(i);
@@ -237,7 +253,7 @@ void Database::AddMany(std::vector<PutEntry> entries) {
     CheckWritable();
     ValidatePuts(entries, /*require_new=*/true, /*require_existing=*/false);
     LogPuts(PutOp::kAdd, entries);
-    ApplyPuts(entries);
+    ApplyPuts(entries, /*all_new=*/true);
     MaybeCalibrate(false);
   }
   SyncIfNeeded();
@@ -564,6 +580,7 @@ DatabaseStats Database::Stats() const {
   // True whenever quantized search is on (vctrs's meaning), also while the
   // collection is small enough that searches scan exactly.
   st.uses_quantized_search = index_->quantized();
+  st.vector_residency = ResidencyLocked();
   return st;
 }
 

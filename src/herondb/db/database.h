@@ -68,6 +68,7 @@
 #include "herondb/db/db_snapshot.h"
 #include "herondb/db/filter_cache.h"
 #include "herondb/db/id_map.h"
+#include "herondb/db/promotion_task.h"
 #include "herondb/index/hnsw.h"
 #include "herondb/meta/meta_index.h"
 #include "herondb/meta/value.h"
@@ -98,6 +99,11 @@ struct DatabaseOptions {
   // honours the environment variable HERONDB_VECTOR_RESIDENCY (auto, map or
   // load); any other value of it is kInvalidArgument at open.
   VectorResidency residency = VectorResidency::kAuto;
+  // Tests only: called by the background promotion (database_residency.cc)
+  // before each chunk it copies, holding no lock; and that chunk's size
+  // (0: the default, kPromotionChunkBytes).
+  std::function<void()> promotion_step_hook;
+  size_t promotion_chunk_bytes = 0;
   // Read-only opens only: open this generation's files instead of the one
   // CURRENT names (for `herondb recover`, db/recover.h); the database id is
   // taken from the snapshot.
@@ -144,6 +150,11 @@ struct DatabaseStats {
   size_t ef_search_default = 0;
   double ef_search_default_recall = -1;
   double calibration_seconds = 0;  // time the last calibration in this process took
+  // Where the block the graph walk reads (the float32 vectors, or the SQ8
+  // codes while quantized search is on) lives: "mapped" from the snapshot
+  // file, "loading" while the background promotion copies it, "loaded" in
+  // memory (database_residency.cc).
+  const char* vector_residency = "loaded";
 };
 
 class Database {
@@ -274,6 +285,18 @@ class Database {
   void SetQuantizedRerank(float sigmas, uint32_t extra);
   bool quantized_search() const { return quantized_search_.load(std::memory_order_acquire); }
 
+  // ---- vector residency (database_residency.cc) ----
+  // With residency kAuto, opening maps the snapshot's vector block (and the
+  // SQ8 code block) and serves from the mapping at once; a background task
+  // then copies the blocks that the policy (ResolveResidency) holds in
+  // memory into huge pages and swaps them in, unless the database changed
+  // meanwhile (docs/storage-format.md "Vector residency").
+  static constexpr size_t kPromotionChunkBytes = size_t{4} << 20;
+  // Tries before the promotion gives up on a database that keeps changing.
+  static constexpr int kPromotionAttempts = 4;
+  // Blocks until the background promotion (if one runs) has finished.
+  void WaitForPromotion() { promotion_.Wait(); }
+
   // kInvalidArgument unless `path` is usable as a file or directory name:
   // not empty and without NUL characters (which the OS would cut at).
   // `what` names it in the message ("database path", "export path", ...).
@@ -327,7 +350,8 @@ class Database {
   };
   void ValidatePuts(const std::vector<PutEntry>& entries, bool require_new,
                     bool require_existing) const;
-  void ApplyPuts(const std::vector<PutEntry>& entries);
+  // all_new: every entry is a new id, none repeated (validated adds).
+  void ApplyPuts(const std::vector<PutEntry>& entries, bool all_new = false);
   // Storage: see database_storage.cc.
   void CheckWritable() const;
   void LogPuts(PutOp op, const std::vector<PutEntry>& entries);
@@ -352,6 +376,19 @@ class Database {
   void SwitchGeneration(const DbStateView& state, std::shared_lock<std::shared_mutex>* reading,
                         const std::function<void()>& install);
   void RemapVectors();
+  // Residency (database_residency.cc). Which mapped blocks the policy wants
+  // in memory (mu_ held, or no other thread yet).
+  struct PromotionWants {
+    bool vectors = false;
+    bool codes = false;
+    bool any() const { return vectors || codes; }
+  };
+  PromotionWants PromotionTargetsLocked() const;
+  // Starts the background promotion when it has work and none runs (mu_
+  // held, or from the constructor).
+  void MaybeStartPromotion();
+  void RunPromotion(const std::atomic<bool>& cancel);
+  const char* ResidencyLocked() const;
   void ApplyDeletes(const std::vector<uint32_t>& slots);
   void SearchLocked(const float* query, size_t k, size_t ef, const FilterPlan& plan,
                     std::optional<float> max_distance, std::vector<Neighbor>* scratch,
@@ -455,6 +492,14 @@ class Database {
   mutable CompiledFilters compiled_filters_;
   std::unique_ptr<ThreadPool> own_pool_;  // only when options.threads asks for one
   ThreadPool* pool_;                      // own_pool_ or ThreadPool::Shared()
+
+  // Bumped (under mu_ held exclusively) by every change of the rows or codes
+  // in place: a background copy made before it is discarded.
+  uint64_t block_version_ = 0;
+  std::function<void()> promotion_step_hook_;
+  size_t promotion_chunk_bytes_ = kPromotionChunkBytes;
+  // Last, so that it is stopped (joined) before any other member goes.
+  PromotionTask promotion_;
 };
 
 }  // namespace herondb

@@ -271,7 +271,10 @@ void Database::Load(uint64_t generation, const std::optional<DbId>& expected_id,
     if (reader.db_id() != files_id)
       Throw(ErrorCode::kCorruption,
             ForeignIdMessage(snap, reader.db_id(), files_id, "CURRENT") + " at offset 32");
-    st = LoadDbSnapshot(reader, residency_);
+    // kAuto opens mapped; the constructor then starts the background
+    // promotion (database_residency.cc).
+    st = LoadDbSnapshot(reader,
+                        residency_ == VectorResidency::kAuto ? VectorResidency::kMap : residency_);
   }
   if (options.dim && *options.dim != st.params.dim)
     Throw(ErrorCode::kInvalidArgument, "database " + path_ + " has dimension " +
@@ -341,7 +344,7 @@ void Database::Replay(const std::string& log_path, uint64_t generation, uint64_t
         entries[i].metadata = put.metadata;
       }
       ValidatePuts(entries, rec.op == PutOp::kAdd, rec.op == PutOp::kUpdate);
-      ApplyPuts(entries);
+      ApplyPuts(entries, rec.op == PutOp::kAdd);
     } else if (rec.type == LogRecordType::kTextIndex) {
       const bool exists = std::any_of(text_.begin(), text_.end(), [&](const TextIndexEntry& e) {
         return e.def.field == rec.text_def.field;
@@ -431,9 +434,12 @@ void Database::SwitchGeneration(const DbStateView& state,
 void Database::RemapVectors() {
   // Best effort: map the vector block from the live snapshot, so that the
   // old generation's disk space is freed and clean pages can be dropped.
-  // Vectors held in memory by policy (kLoad) stay where they are.
+  // Vectors held in memory by policy (kLoad) stay where they are; under
+  // kAuto a block still mapped (its promotion has not swapped yet) is
+  // remapped from the new file and promoted again.
   if (ResolveResidency(residency_, index_->vectors().bytes(), index_->quantized()) ==
-      VectorResidency::kLoad)
+          VectorResidency::kLoad &&
+      !PromotionTargetsLocked().vectors)
     return;
   try {
     const std::string snap = JoinPath(path_, SnapshotFileName(generation_));
@@ -444,6 +450,7 @@ void Database::RemapVectors() {
     index_->vectors().ReplaceBacking(std::make_unique<RegionRowBacking>(std::move(region)));
   } catch (const Error&) {
   }
+  if (residency_ == VectorResidency::kAuto) MaybeStartPromotion();
 }
 
 void Database::Save() {

@@ -85,6 +85,10 @@ struct DbStateView {
 //   kMap. Copying costs open time (about 100 ms at 150 MiB, seconds at
 //   1.5 GiB where huge-page allocation may also stall on compaction), so
 //   large blocks stay mapped unless kLoad is asked for.
+//   A Database opened with kAuto does not copy during open: it maps the
+//   block, serves from it and promotes it in the background where this
+//   policy says kLoad (db/database_residency.cc); LoadDbSnapshot itself
+//   still resolves kAuto as above.
 // The SQ8 code block follows the same policy as an unquantized vector block.
 enum class VectorResidency { kAuto, kMap, kLoad };
 inline constexpr uint64_t kAutoLoadMaxBytes = uint64_t{256} << 20;

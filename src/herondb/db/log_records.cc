@@ -2,6 +2,8 @@
 
 #include <bit>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "herondb/common/error.h"
 #include "herondb/meta/value_codec.h"
@@ -25,6 +27,12 @@ void PutVarint(std::string* out, uint64_t v) {
 void PutBytes(std::string* out, std::string_view s) {
   PutVarint(out, s.size());
   out->append(s);
+}
+
+size_t VarintSize(uint64_t v) {
+  size_t n = 1;
+  for (; v >= 0x80; v >>= 7) ++n;
+  return n;
 }
 
 // A bounds-checked cursor over a payload.
@@ -80,20 +88,36 @@ std::string_view ReadId(Cursor* c) {
 
 void EncodePutRecord(PutOp op, const std::vector<PutRecordView>& entries, uint32_t dim,
                      std::string* out) {
+  // The metadata is encoded first and the record's exact size reserved:
+  // growing a record of a large batch by doubling would hold the old and
+  // the new buffer at once (a 150 MiB batch peaked ~60 MiB higher).
+  std::string metas;
+  std::vector<size_t> meta_end(entries.size(), 0);
+  size_t bytes = 1 + VarintSize(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const PutRecordView& e = entries[i];
+    const size_t before = metas.size();
+    if (e.set_metadata && e.metadata) EncodeValue(*e.metadata, &metas);
+    meta_end[i] = metas.size();
+    bytes += VarintSize(e.id.size()) + e.id.size() + 1 +
+             (e.vector ? size_t{dim} * sizeof(float) : 0) +
+             (e.set_metadata && e.metadata ? VarintSize(metas.size() - before) : 0) +
+             (metas.size() - before);
+  }
   out->clear();
+  out->reserve(bytes);
   out->push_back(static_cast<char>(op));
   PutVarint(out, entries.size());
-  std::string meta;
-  for (const PutRecordView& e : entries) {
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const PutRecordView& e = entries[i];
     PutBytes(out, e.id);
     uint8_t flags = (e.vector ? kHasVector : 0) | (e.set_metadata ? kSetMeta : 0) |
                     (e.set_metadata && e.metadata ? kHasMeta : 0);
     out->push_back(static_cast<char>(flags));
     if (e.vector) out->append(reinterpret_cast<const char*>(e.vector), size_t{dim} * sizeof(float));
     if (flags & kHasMeta) {
-      meta.clear();
-      EncodeValue(*e.metadata, &meta);
-      PutBytes(out, meta);
+      const size_t begin = i ? meta_end[i - 1] : 0;
+      PutBytes(out, std::string_view(metas).substr(begin, meta_end[i] - begin));
     }
   }
 }

@@ -127,6 +127,13 @@ class Sq8Quantizer {
     return q.l2 ? q.err_sd * std::sqrt(std::max(score, 0.0f)) : q.err_sd;
   }
 
+  // The code block's backing, and ReplaceBacking on it (the database swaps
+  // a mapped block for a copy in memory: db/promotion_task.h). Writers.
+  RowBacking* code_backing() { return codes_.backing(); }
+  void ReplaceCodeBacking(std::unique_ptr<RowBacking> backing) {
+    codes_.ReplaceBacking(std::move(backing));
+  }
+
   // Code block plus per-row correction terms.
   size_t MemoryBytes() const { return codes_.bytes() + norms_.size() * sizeof(float); }
 
