@@ -315,3 +315,43 @@ TEST(DbResidencyTest, CloseDuringPromotionCancelsIt) {
 
 }  // namespace
 }  // namespace herondb
+
+namespace herondb {
+namespace {
+
+size_t ThreadCount() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+
+TEST(DbResidencyTest, PromotionsOfManyDatabasesShareOneBackgroundThread) {
+  constexpr int kDbs = 4;
+  std::vector<TempDir> dirs(kDbs);
+  for (auto& d : dirs) Build(d.path());
+  Gate gate;  // holds the first copy, so every other job stays queued
+  std::vector<std::unique_ptr<Database>> dbs;
+  auto open = [&](int i) {
+    DatabaseOptions o = Auto(&gate, 4096);
+    o.threads = 0;  // the process's shared pool
+    dbs.push_back(std::make_unique<Database>(dirs[i].path(), o));
+  };
+  OpenOnExit guard{gate};
+  open(0);
+  while (gate.calls.load() == 0) std::this_thread::yield();
+  const size_t after_first = ThreadCount();
+  for (int i = 1; i < kDbs; ++i) open(i);
+  // A thread per database would have added kDbs - 1 copying threads here.
+  EXPECT_EQ(ThreadCount(), after_first);
+  for (auto& db : dbs) EXPECT_EQ(Residency(*db), "loading");
+  // Closing a database whose job is still queued drops the job at once.
+  dbs.back().reset();
+  gate.Open();
+  for (int i = 0; i + 1 < kDbs; ++i) {
+    dbs[i]->WaitForPromotion();
+    EXPECT_EQ(Residency(*dbs[i]), "loaded") << i;
+  }
+}
+
+}  // namespace
+}  // namespace herondb
